@@ -1,0 +1,35 @@
+import { fileURLToPath } from "node:url";
+import { defineConfig } from "vitest/config";
+
+const runtimeEntry = fileURLToPath(new URL("./runtime/index.ts", import.meta.url));
+
+// Two projects: `unit` runs in seconds with no services; `integration` talks to the real
+// Kafka broker and the Snowflake-protocol server, which its global setup starts when absent.
+export default defineConfig({
+  resolve: { alias: { "evt/runtime": runtimeEntry } },
+  test: {
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: "unit",
+          include: ["test/**/*.test.ts"],
+          exclude: ["test/integration/**", "node_modules/**"],
+          globalSetup: ["test/helpers/global-build.ts"],
+          testTimeout: 60_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: "integration",
+          include: ["test/integration/**/*.test.ts"],
+          globalSetup: ["test/helpers/global-build.ts", "test/helpers/global-services.ts"],
+          testTimeout: 240_000,
+          hookTimeout: 240_000,
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
