@@ -1,0 +1,43 @@
+/**
+ * The compiler's error taxonomy. Errors are recognised by `name` plus a guard, not
+ * `instanceof`, because two copies of the package can be loaded. Every EvtError is a usage or
+ * input problem (exit 2) with one clear message; anything else reaching the CLI is internal.
+ */
+
+export interface Diagnostic {
+  /** File relative to the proto root (or as given). */
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+  readonly message: string;
+}
+
+export class EvtError extends Error {
+  override name = "EvtError";
+  constructor(
+    message: string,
+    /** Positioned details (buf diagnostics, config errors). */
+    readonly diagnostics: readonly Diagnostic[] = [],
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export function isEvtError(e: unknown): e is EvtError {
+  return e instanceof Error && (e.name === "EvtError" || e.name.endsWith("Error")) && "diagnostics" in e;
+}
+
+/** A .proto tree that does not compile (buf's diagnostics attached). */
+export class ProtoCompileError extends EvtError {
+  override name = "ProtoCompileError";
+}
+
+/** evt.yaml or flags that cannot be used. */
+export class ConfigError extends EvtError {
+  override name = "ConfigError";
+}
+
+export function formatDiagnostic(d: Diagnostic): string {
+  return `${d.file}:${d.line}:${d.column}: ${d.message}`;
+}

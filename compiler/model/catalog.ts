@@ -1,0 +1,127 @@
+/**
+ * The contract catalog: the one typed model of the event contracts that every generator and
+ * every check reads. Built from buf's FileDescriptorSet by `model/build-catalog.ts`; nothing
+ * else parses descriptors. Plain data (JSON-serialisable): `generated/catalog.json` is this
+ * object plus a format version.
+ */
+
+/** 1-based line and column of an element in a .proto file, `file` relative to the proto root. */
+export interface SourcePosition {
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+}
+
+export type ScalarType =
+  | "double" | "float"
+  | "int32" | "int64" | "uint32" | "uint64"
+  | "sint32" | "sint64" | "fixed32" | "fixed64" | "sfixed32" | "sfixed64"
+  | "bool" | "string" | "bytes";
+
+/** Well-known types the warehouse mapping treats specially. */
+export type WellKnownType =
+  | "timestamp" | "duration" | "struct" | "value" | "list_value"
+  | "double_value" | "float_value" | "int64_value" | "uint64_value" | "int32_value"
+  | "uint32_value" | "bool_value" | "string_value" | "bytes_value";
+
+export type FieldType =
+  | { readonly kind: "scalar"; readonly scalar: ScalarType }
+  | { readonly kind: "enum"; readonly typeName: string }
+  | { readonly kind: "message"; readonly typeName: string; readonly wellKnown?: WellKnownType }
+  | { readonly kind: "map"; readonly key: ScalarType; readonly value: FieldType };
+
+export type PiiClass = "none" | "personal" | "sensitive";
+export type CompatibilityMode =
+  | "BACKWARD" | "FORWARD" | "FULL" | "NONE"
+  | "BACKWARD_TRANSITIVE" | "FORWARD_TRANSITIVE" | "FULL_TRANSITIVE";
+export type SinkMode = "APPEND" | "UPSERT";
+
+export interface FieldModel {
+  /** Proto field name (snake_case). */
+  readonly name: string;
+  /** protobuf-es property name (camelCase) on generated message objects. */
+  readonly localName: string;
+  readonly jsonName: string;
+  readonly number: number;
+  readonly type: FieldType;
+  /** `repeated` (maps are not repeated: their kind is "map"). */
+  readonly repeated: boolean;
+  /** Explicit presence (proto3 `optional`, or a oneof member, or a message field). */
+  readonly optional: boolean;
+  /** Name of the real (non-synthetic) oneof this field belongs to. */
+  readonly oneof?: string;
+  /** From `(evt.v1.field)`; defaults when unset: pii "none", required false. */
+  readonly pii: PiiClass;
+  readonly required: boolean;
+  readonly column?: string;
+  readonly columnType?: string;
+  /** Leading comment, trimmed; "" when none. */
+  readonly comment: string;
+  readonly position: SourcePosition;
+}
+
+export interface MessageModel {
+  readonly fullName: string;
+  readonly name: string;
+  readonly file: string;
+  readonly fields: readonly FieldModel[];
+  /** Real oneofs (synthetic proto3-optional oneofs excluded), member field names in order. */
+  readonly oneofs: readonly { readonly name: string; readonly fields: readonly string[] }[];
+  readonly comment: string;
+  readonly position: SourcePosition;
+}
+
+export interface EnumModel {
+  readonly fullName: string;
+  readonly file: string;
+  readonly values: readonly { readonly name: string; readonly number: number; readonly comment: string }[];
+  readonly comment: string;
+  readonly position: SourcePosition;
+}
+
+export interface SinkModel {
+  /** As written: `SCHEMA.TABLE`. */
+  readonly table: string;
+  readonly mode: SinkMode;
+  readonly clusterBy: readonly string[];
+  readonly flattenNested: boolean;
+  readonly position: SourcePosition;
+}
+
+/** A message annotated with `(evt.v1.event)`. Values are as written; lint judges them. */
+export interface EventModel {
+  readonly fullName: string;
+  /** The message itself (also present in `Catalog.messages`). */
+  readonly message: MessageModel;
+  readonly topic: string;
+  /** Key field path as proto field names (`["courier", "courier_id"]`); absent → null key. */
+  readonly key?: readonly string[];
+  readonly owner: string;
+  readonly compatibility: CompatibilityMode;
+  readonly sinks: readonly SinkModel[];
+  readonly partitions: number;
+  readonly retentionHours: number;
+  /** Hex fingerprint of the message's descriptor and every type it reaches (see build-catalog). */
+  readonly fingerprint: string;
+  /** Where the `(evt.v1.event)` option is written (falls back to the message position). */
+  readonly optionPosition: SourcePosition;
+  /** The .proto file, relative to the proto root, and its generated protobuf-es module path. */
+  readonly file: string;
+  readonly tsModule: string;
+  /** Export name of the message schema in the protobuf-es module, e.g. `OrderPlacedSchema`. */
+  readonly tsSchemaName: string;
+  /** Type name exported by the protobuf-es module, e.g. `OrderPlaced`. */
+  readonly tsTypeName: string;
+}
+
+export interface Catalog {
+  /** Proto files of the contract root (imports such as google/protobuf/* excluded), sorted. */
+  readonly files: readonly string[];
+  /** Events sorted by full name. */
+  readonly events: readonly EventModel[];
+  /** Every message and enum defined in the root's files or reachable from an event, by full name. */
+  readonly messages: Readonly<Record<string, MessageModel>>;
+  readonly enums: Readonly<Record<string, EnumModel>>;
+}
+
+export const CATALOG_FORMAT_VERSION = 1;
