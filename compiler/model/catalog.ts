@@ -46,6 +46,8 @@ export interface FieldModel {
   readonly type: FieldType;
   /** `repeated` (maps are not repeated: their kind is "map"). */
   readonly repeated: boolean;
+  /** Wire cardinality: proto3 implicit presence, explicit `optional`, proto2 `required`, or repeated/map. */
+  readonly cardinality: "implicit" | "optional" | "required" | "repeated";
   /** Explicit presence (proto3 `optional`, or a oneof member, or a message field). */
   readonly optional: boolean;
   /** Name of the real (non-synthetic) oneof this field belongs to. */
@@ -60,10 +62,19 @@ export interface FieldModel {
   readonly position: SourcePosition;
 }
 
+/** Inclusive number range. */
+export interface NumberRange {
+  readonly start: number;
+  readonly end: number;
+}
+
 export interface MessageModel {
   readonly fullName: string;
   readonly name: string;
   readonly file: string;
+  readonly package: string;
+  readonly reservedRanges: readonly NumberRange[];
+  readonly reservedNames: readonly string[];
   readonly fields: readonly FieldModel[];
   /** Real oneofs (synthetic proto3-optional oneofs excluded), member field names in order. */
   readonly oneofs: readonly { readonly name: string; readonly fields: readonly string[] }[];
@@ -73,8 +84,17 @@ export interface MessageModel {
 
 export interface EnumModel {
   readonly fullName: string;
+  readonly name: string;
   readonly file: string;
-  readonly values: readonly { readonly name: string; readonly number: number; readonly comment: string }[];
+  readonly package: string;
+  readonly reservedRanges: readonly NumberRange[];
+  readonly reservedNames: readonly string[];
+  readonly values: readonly {
+    readonly name: string;
+    readonly number: number;
+    readonly comment: string;
+    readonly position: SourcePosition;
+  }[];
   readonly comment: string;
   readonly position: SourcePosition;
 }

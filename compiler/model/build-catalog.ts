@@ -1,0 +1,360 @@
+/**
+ * Builds the contract catalog (compiler/model/catalog.ts) from buf's FileDescriptorSet.
+ * This is the only place that walks descriptors; everything downstream reads the model.
+ */
+import { createHash } from "node:crypto";
+import { createRequire } from "node:module";
+import path from "node:path";
+import {
+  createFileRegistry,
+  getOption,
+  hasOption,
+  ScalarType as PbScalar,
+  toBinary,
+  type DescEnum,
+  type DescField,
+  type DescFile,
+  type DescMessage,
+  type FileRegistry,
+} from "@bufbuild/protobuf";
+import {
+  DescriptorProtoSchema,
+  EnumDescriptorProtoSchema,
+  FeatureSet_FieldPresence,
+  type FileDescriptorProto,
+  type FileDescriptorSet,
+} from "@bufbuild/protobuf/wkt";
+import { getComments } from "@bufbuild/protoplugin";
+import { buildDescriptorSet } from "../load/buf-build.js";
+import {
+  event as eventOption,
+  EventOptions_Compatibility,
+  field as fieldOption,
+  FieldOptions_Pii,
+  Sink_Mode,
+} from "../vocabulary/evt/v1/options_pb.js";
+import type {
+  Catalog,
+  CompatibilityMode,
+  EnumModel,
+  EventModel,
+  FieldModel,
+  FieldType,
+  MessageModel,
+  NumberRange,
+  PiiClass,
+  ScalarType,
+  SinkModel,
+  SourcePosition,
+  WellKnownType,
+} from "./catalog.js";
+
+const require = createRequire(import.meta.url);
+// protoc-gen-es's own naming (nested `Parent_Child`, reserved-word escaping); not exported by protoplugin.
+const names = require(path.join(path.dirname(require.resolve("@bufbuild/protoplugin")), "names.js")) as {
+  generatedDescName(desc: DescMessage): string;
+  generatedShapeName(desc: DescMessage): string;
+};
+
+/** A compiled proto tree: the catalog plus the descriptors (for protoc-gen-es only). */
+export interface LoadedContracts {
+  readonly catalog: Catalog;
+  readonly set: FileDescriptorSet;
+  readonly registry: FileRegistry;
+}
+
+/** Compiles `root` with buf and builds its catalog. `displayRoot` prefixes positions (default: root as given). */
+export async function loadCatalog(root: string, displayRoot: string = root): Promise<LoadedContracts> {
+  const { set } = await buildDescriptorSet(root);
+  return catalogFromDescriptorSet(set, displayRoot);
+}
+
+/** Files that belong to the contract tree (not google/protobuf or the evt vocabulary). */
+export function isContractFile(name: string): boolean {
+  return !name.startsWith("google/protobuf/") && name !== "evt/v1/options.proto";
+}
+
+export function catalogFromDescriptorSet(set: FileDescriptorSet, displayRoot = ""): LoadedContracts {
+  const registry = createFileRegistry(set);
+  const positions = new PositionIndex(set, displayRoot);
+  const messages: Record<string, MessageModel> = {};
+  const enums: Record<string, EnumModel> = {};
+  const events: EventModel[] = [];
+  const files: string[] = [];
+
+  for (const file of registry.files) {
+    if (!isContractFile(file.name + ".proto") && !isContractFile(file.proto.name ?? "")) continue;
+    files.push(file.proto.name ?? `${file.name}.proto`);
+    for (const msg of allMessages(file)) {
+      const model = messageModel(msg, positions);
+      messages[model.fullName] = model;
+      if (hasOption(msg, eventOption)) events.push(eventModel(msg, model, positions));
+    }
+    for (const en of allEnums(file)) enums[en.typeName] = enumModel(en, positions);
+  }
+
+  events.sort((a, b) => cmp(a.fullName, b.fullName));
+  files.sort(cmp);
+  const catalog: Catalog = { files, events, messages: sortRecord(messages), enums: sortRecord(enums) };
+  return { catalog, set, registry };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Elements
+
+function messageModel(msg: DescMessage, positions: PositionIndex): MessageModel {
+  return {
+    fullName: msg.typeName,
+    name: msg.name,
+    file: fileName(msg.file),
+    package: msg.file.proto.package ?? "",
+    fields: msg.fields.map((f) => fieldModel(f, positions)),
+    oneofs: msg.oneofs.map((o) => ({ name: o.name, fields: o.fields.map((f) => f.name) })),
+    reservedRanges: msg.proto.reservedRange.map((r) => ({ start: r.start ?? 0, end: (r.end ?? 1) - 1 })),
+    reservedNames: [...msg.proto.reservedName],
+    comment: commentOf(msg),
+    position: positions.of(msg),
+  };
+}
+
+function fieldModel(f: DescField, positions: PositionIndex): FieldModel {
+  const opts = hasOption(f, fieldOption) ? getOption(f, fieldOption) : undefined;
+  return {
+    name: f.name,
+    localName: f.localName,
+    jsonName: f.jsonName,
+    number: f.number,
+    type: fieldType(f),
+    repeated: f.fieldKind === "list",
+    cardinality: cardinalityOf(f),
+    optional: f.presence === FeatureSet_FieldPresence.EXPLICIT && f.fieldKind !== "list" && f.fieldKind !== "map",
+    ...(f.oneof ? { oneof: f.oneof.name } : {}),
+    pii: piiOf(opts?.pii),
+    required: opts?.required ?? false,
+    ...(opts?.column ? { column: opts.column } : {}),
+    ...(opts?.columnType ? { columnType: opts.columnType } : {}),
+    comment: commentOf(f),
+    position: positions.of(f),
+  };
+}
+
+function cardinalityOf(f: DescField): FieldModel["cardinality"] {
+  if (f.fieldKind === "list" || f.fieldKind === "map") return "repeated";
+  if (f.presence === FeatureSet_FieldPresence.LEGACY_REQUIRED) return "required";
+  return f.presence === FeatureSet_FieldPresence.EXPLICIT ? "optional" : "implicit";
+}
+
+function enumModel(en: DescEnum, positions: PositionIndex): EnumModel {
+  return {
+    fullName: en.typeName,
+    name: en.name,
+    file: fileName(en.file),
+    package: en.file.proto.package ?? "",
+    values: en.values.map((v) => ({ name: v.name, number: v.number, comment: commentOf(v), position: positions.of(v) })),
+    reservedRanges: en.proto.reservedRange.map((r) => ({ start: r.start ?? 0, end: r.end ?? 0 })), // enum ranges are inclusive
+    reservedNames: [...en.proto.reservedName],
+    comment: commentOf(en),
+    position: positions.of(en),
+  };
+}
+
+function eventModel(msg: DescMessage, message: MessageModel, positions: PositionIndex): EventModel {
+  const opt = getOption(msg, eventOption);
+  const optionPath = [...getComments(msg).sourcePath, 7, 50001];
+  const file = fileName(msg.file);
+  return {
+    fullName: msg.typeName,
+    message,
+    topic: opt.topic,
+    ...(opt.key ? { key: opt.key.split(".") } : {}),
+    owner: opt.owner,
+    compatibility: compatibilityOf(opt.compatibility),
+    sinks: opt.sink.map(
+      (s, i): SinkModel => ({
+        table: s.table,
+        mode: s.mode === Sink_Mode.UPSERT ? "UPSERT" : "APPEND",
+        clusterBy: [...s.clusterBy],
+        flattenNested: s.flattenNested,
+        position: positions.at(msg.file, [...optionPath, 5, i]) ?? positions.at(msg.file, optionPath) ?? message.position,
+      }),
+    ),
+    partitions: opt.partitions || 6,
+    retentionHours: opt.retentionHours || 168,
+    fingerprint: fingerprintOf(msg),
+    optionPosition: positions.at(msg.file, optionPath) ?? message.position,
+    file,
+    tsModule: file.replace(/\.proto$/, "_pb"),
+    tsSchemaName: names.generatedDescName(msg),
+    tsTypeName: names.generatedShapeName(msg),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Types and option values
+
+const SCALARS: Record<PbScalar, ScalarType> = {
+  [PbScalar.DOUBLE]: "double",
+  [PbScalar.FLOAT]: "float",
+  [PbScalar.INT64]: "int64",
+  [PbScalar.UINT64]: "uint64",
+  [PbScalar.INT32]: "int32",
+  [PbScalar.FIXED64]: "fixed64",
+  [PbScalar.FIXED32]: "fixed32",
+  [PbScalar.BOOL]: "bool",
+  [PbScalar.STRING]: "string",
+  [PbScalar.BYTES]: "bytes",
+  [PbScalar.UINT32]: "uint32",
+  [PbScalar.SFIXED32]: "sfixed32",
+  [PbScalar.SFIXED64]: "sfixed64",
+  [PbScalar.SINT32]: "sint32",
+  [PbScalar.SINT64]: "sint64",
+};
+
+const WELL_KNOWN: Record<string, WellKnownType> = {
+  "google.protobuf.Timestamp": "timestamp",
+  "google.protobuf.Duration": "duration",
+  "google.protobuf.Struct": "struct",
+  "google.protobuf.Value": "value",
+  "google.protobuf.ListValue": "list_value",
+  "google.protobuf.DoubleValue": "double_value",
+  "google.protobuf.FloatValue": "float_value",
+  "google.protobuf.Int64Value": "int64_value",
+  "google.protobuf.UInt64Value": "uint64_value",
+  "google.protobuf.Int32Value": "int32_value",
+  "google.protobuf.UInt32Value": "uint32_value",
+  "google.protobuf.BoolValue": "bool_value",
+  "google.protobuf.StringValue": "string_value",
+  "google.protobuf.BytesValue": "bytes_value",
+};
+
+function messageType(m: DescMessage): FieldType {
+  const wellKnown = WELL_KNOWN[m.typeName];
+  return wellKnown ? { kind: "message", typeName: m.typeName, wellKnown } : { kind: "message", typeName: m.typeName };
+}
+
+function fieldType(f: DescField): FieldType {
+  switch (f.fieldKind) {
+    case "scalar":
+      return { kind: "scalar", scalar: SCALARS[f.scalar] };
+    case "enum":
+      return { kind: "enum", typeName: f.enum.typeName };
+    case "message":
+      return messageType(f.message);
+    case "list":
+      if (f.listKind === "scalar") return { kind: "scalar", scalar: SCALARS[f.scalar] };
+      if (f.listKind === "enum") return { kind: "enum", typeName: f.enum.typeName };
+      return messageType(f.message);
+    case "map": {
+      const key = SCALARS[f.mapKey];
+      if (f.mapKind === "scalar") return { kind: "map", key, value: { kind: "scalar", scalar: SCALARS[f.scalar] } };
+      if (f.mapKind === "enum") return { kind: "map", key, value: { kind: "enum", typeName: f.enum.typeName } };
+      return { kind: "map", key, value: messageType(f.message) };
+    }
+  }
+}
+
+function piiOf(p: FieldOptions_Pii | undefined): PiiClass {
+  if (p === FieldOptions_Pii.PERSONAL) return "personal";
+  if (p === FieldOptions_Pii.SENSITIVE) return "sensitive";
+  return "none";
+}
+
+function compatibilityOf(c: EventOptions_Compatibility): CompatibilityMode {
+  const name = EventOptions_Compatibility[c] as string | undefined;
+  return !name || c === EventOptions_Compatibility.COMPATIBILITY_UNSPECIFIED ? "BACKWARD" : (name as CompatibilityMode);
+}
+
+/**
+ * sha256 over the binary descriptors of the message and every message/enum it reaches, sorted
+ * by full name (comments live in source info, so they do not change the fingerprint).
+ */
+function fingerprintOf(root: DescMessage): string {
+  const reached = new Map<string, Uint8Array>();
+  const visit = (m: DescMessage): void => {
+    if (reached.has(m.typeName)) return;
+    reached.set(m.typeName, toBinary(DescriptorProtoSchema, m.proto));
+    for (const f of m.fields) {
+      if (f.message) visit(f.message);
+      if (f.enum && !reached.has(f.enum.typeName)) reached.set(f.enum.typeName, toBinary(EnumDescriptorProtoSchema, f.enum.proto));
+    }
+  };
+  visit(root);
+  const hash = createHash("sha256");
+  for (const name of [...reached.keys()].sort(cmp)) {
+    hash.update(name).update("\0").update(reached.get(name)!).update("\0");
+  }
+  return hash.digest("hex").slice(0, 16);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Walking and positions
+
+function allMessages(file: DescFile): DescMessage[] {
+  const out: DescMessage[] = [];
+  const walk = (m: DescMessage): void => {
+    out.push(m);
+    m.nestedMessages.forEach(walk);
+  };
+  file.messages.forEach(walk);
+  return out;
+}
+
+function allEnums(file: DescFile): DescEnum[] {
+  return [...file.enums, ...allMessages(file).flatMap((m) => m.nestedEnums)];
+}
+
+function fileName(file: DescFile): string {
+  return file.proto.name ?? `${file.name}.proto`;
+}
+
+function commentOf(desc: Parameters<typeof getComments>[0]): string {
+  const c = getComments(desc);
+  return (c.leading ?? "")
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l.length > 0)
+    .join(" ");
+}
+
+/** Source-info spans by file and path, turned into 1-based positions. */
+class PositionIndex {
+  private readonly byFile = new Map<string, Map<string, SourcePosition>>();
+
+  constructor(set: FileDescriptorSet, private readonly displayRoot: string) {
+    for (const f of set.file) this.byFile.set(f.name ?? "", this.index(f));
+  }
+
+  of(desc: Parameters<typeof getComments>[0]): SourcePosition {
+    const file = "file" in desc ? desc.file : desc.parent.file;
+    return this.at(file, getComments(desc).sourcePath) ?? { file: this.display(fileName(file)), line: 1, column: 1 };
+  }
+
+  at(file: DescFile, p: readonly number[]): SourcePosition | undefined {
+    return this.byFile.get(fileName(file))?.get(p.join("."));
+  }
+
+  private index(f: FileDescriptorProto): Map<string, SourcePosition> {
+    const out = new Map<string, SourcePosition>();
+    const file = this.display(f.name ?? "");
+    for (const loc of f.sourceCodeInfo?.location ?? []) {
+      const key = loc.path.join(".");
+      if (out.has(key) || loc.span.length < 3) continue; // first span is the element's own
+      out.set(key, { file, line: loc.span[0]! + 1, column: loc.span[1]! + 1 });
+    }
+    return out;
+  }
+
+  private display(name: string): string {
+    return this.displayRoot ? path.join(this.displayRoot, name) : name;
+  }
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function sortRecord<T>(r: Record<string, T>): Record<string, T> {
+  return Object.fromEntries(Object.keys(r).sort(cmp).map((k) => [k, r[k]!]));
+}
+
+export type { NumberRange };
