@@ -1,0 +1,84 @@
+/**
+ * `evt.yaml`: the typed configuration every command reads, with its defaults. The spec below is
+ * also the documentation (README "Configuration"): each key, its type and its default.
+ */
+
+export interface BatchConfig {
+  /** Flush a sink batch at this many rows… */
+  readonly rows: number;
+  /** …or this many bytes of encoded events… */
+  readonly bytes: number;
+  /** …or after this many milliseconds, whichever comes first. */
+  readonly ms: number;
+}
+
+export interface WarehouseConfig {
+  /** Snowflake database the sink tables live in (may be left to the connection's default). */
+  readonly database?: string;
+  /** Prefix prepended to every sink's schema (e.g. `DEV_` → `DEV_ORDERS.ORDER_PLACED`); "" by default. */
+  readonly schemaPrefix: string;
+  readonly batch: BatchConfig;
+}
+
+export interface KafkaConfig {
+  readonly brokers: readonly string[];
+  readonly clientId: string;
+}
+
+export interface SnowflakeConfig {
+  readonly account?: string;
+  readonly user?: string;
+  readonly role?: string;
+  readonly warehouse?: string;
+  readonly database?: string;
+  readonly schema?: string;
+  readonly host?: string;
+  readonly port?: number;
+  readonly protocol?: "http" | "https";
+  /** Name of the environment variable holding the password (secrets never live in evt.yaml). */
+  readonly passwordEnv?: string;
+  /** Name of the environment variable holding a PEM private key (key-pair auth). */
+  readonly privateKeyEnv?: string;
+  /** Name of the environment variable holding the path of a PEM private key file. */
+  readonly privateKeyPathEnv?: string;
+}
+
+export interface HistoryConfig {
+  /** Snowflake table recording applied migrations (`evt ddl apply`), `SCHEMA.TABLE`. */
+  readonly table: string;
+  /** Directory of earlier catalog images for transitive compatibility modes (absolute). */
+  readonly dir: string;
+}
+
+export interface EvtConfig {
+  /** Absolute path of the evt.yaml that was read; undefined when running on defaults. */
+  readonly file?: string;
+  /** Directory relative paths were resolved against (the config file's directory, or the cwd). */
+  readonly baseDir: string;
+  /** Absolute contract root (a buf module directory). */
+  readonly protoRoot: string;
+  /** Absolute output directory of `evt generate`. */
+  readonly out: string;
+  /** Module specifier generated code imports the runtime from. */
+  readonly runtimeImport: string;
+  readonly warehouse: WarehouseConfig;
+  readonly kafka: KafkaConfig;
+  /** Present only when evt.yaml has a `snowflake` section. */
+  readonly snowflake?: SnowflakeConfig;
+  /** Absolute path of the approvals file for breaking changes. */
+  readonly approvals: string;
+  readonly history: HistoryConfig;
+}
+
+export const CONFIG_FILE_NAME = "evt.yaml";
+
+export const DEFAULTS = {
+  proto: "proto",
+  out: "generated",
+  runtimeImport: "evt/runtime",
+  schemaPrefix: "",
+  batch: { rows: 10_000, bytes: 16 * 1024 * 1024, ms: 5_000 },
+  kafka: { brokers: ["127.0.0.1:9092"], clientId: "evt" },
+  approvals: "evt-approvals.yaml",
+  history: { table: "EVT.MIGRATION_HISTORY", dir: ".evt/history" },
+} as const;

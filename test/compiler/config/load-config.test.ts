@@ -1,0 +1,120 @@
+import { mkdtempSync, mkdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { loadConfig, parseConfig } from "../../../compiler/config/index.js";
+import { isEvtError, type EvtError } from "../../../compiler/errors.js";
+
+function tmp(): string {
+  return mkdtempSync(path.join(tmpdir(), "evt-config-"));
+}
+
+function configError(text: string): EvtError {
+  try {
+    parseConfig(text, "evt.yaml", "/repo");
+  } catch (e) {
+    if (isEvtError(e)) return e;
+    throw e;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+describe("loadConfig", () => {
+  it("uses defaults relative to the cwd when there is no evt.yaml", () => {
+    const dir = tmp();
+    const c = loadConfig({ cwd: dir });
+    expect(c.file).toBeUndefined();
+    expect(c.protoRoot).toBe(path.join(dir, "proto"));
+    expect(c.out).toBe(path.join(dir, "generated"));
+    expect(c.runtimeImport).toBe("evt/runtime");
+    expect(c.approvals).toBe(path.join(dir, "evt-approvals.yaml"));
+    expect(c.kafka.brokers).toEqual(["127.0.0.1:9092"]);
+    expect(c.snowflake).toBeUndefined();
+  });
+
+  it("reads evt.yaml from the cwd and resolves paths against its directory", () => {
+    const dir = tmp();
+    writeFileSync(path.join(dir, "evt.yaml"), "proto: contracts\nout: src/gen\nruntimeImport: '@acme/evt/runtime'\n");
+    const c = loadConfig({ cwd: dir });
+    expect(c.file).toBe("evt.yaml");
+    expect(c.protoRoot).toBe(path.join(dir, "contracts"));
+    expect(c.out).toBe(path.join(dir, "src/gen"));
+    expect(c.runtimeImport).toBe("@acme/evt/runtime");
+  });
+
+  it("resolves --config paths against the config file's directory, not the cwd", () => {
+    const dir = tmp();
+    mkdirSync(path.join(dir, "conf"));
+    writeFileSync(path.join(dir, "conf", "x.yaml"), "protoRoots: [../schemas]\napprovals: appr.yaml\n");
+    const c = loadConfig({ cwd: dir, configPath: "conf/x.yaml" });
+    expect(c.protoRoot).toBe(path.join(dir, "schemas"));
+    expect(c.approvals).toBe(path.join(dir, "conf", "appr.yaml"));
+  });
+
+  it("fails with ConfigError when --config names a missing file", () => {
+    expect(() => loadConfig({ cwd: tmp(), configPath: "nope.yaml" })).toThrow(/config file nope.yaml does not exist/);
+  });
+});
+
+describe("parseConfig", () => {
+  it("reads every section", () => {
+    const c = parseConfig(
+      [
+        "warehouse:",
+        "  database: ANALYTICS",
+        "  schemaPrefix: DEV_",
+        "  batch: { rows: 500, bytes: 1048576, ms: 250 }",
+        "kafka:",
+        "  brokers: [k1:9092, k2:9093]",
+        "  clientId: svc",
+        "snowflake:",
+        "  account: acme",
+        "  user: loader",
+        "  port: 8443",
+        "  protocol: https",
+        "  passwordEnv: SNOWFLAKE_PASSWORD",
+        "history:",
+        "  table: EVT.HISTORY",
+        "  dir: hist",
+      ].join("\n"),
+      "evt.yaml",
+      "/repo",
+    );
+    expect(c.warehouse).toEqual({ database: "ANALYTICS", schemaPrefix: "DEV_", batch: { rows: 500, bytes: 1048576, ms: 250 } });
+    expect(c.kafka).toEqual({ brokers: ["k1:9092", "k2:9093"], clientId: "svc" });
+    expect(c.snowflake).toEqual({ account: "acme", user: "loader", port: 8443, protocol: "https", passwordEnv: "SNOWFLAKE_PASSWORD" });
+    expect(c.history).toEqual({ table: "EVT.HISTORY", dir: "/repo/hist" });
+  });
+
+  it("treats an empty file as all defaults", () => {
+    expect(parseConfig("", "evt.yaml", "/repo").protoRoot).toBe("/repo/proto");
+  });
+
+  it.each([
+    ["protoo: x\n", 1, 1, "protoo: unknown key"],
+    ["kafka:\n  brokers: [ok:1, 'bad host']\n", 2, 19, "kafka.brokers[1]: \"bad host\" is not host:port"],
+    ["warehouse:\n  batch:\n    rows: -3\n", 3, 11, "warehouse.batch.rows: must be a positive integer"],
+    ["snowflake:\n  password: hunter2\n", 2, 3, "snowflake.password: secrets do not belong in evt.yaml"],
+    ["snowflake:\n  protocol: ftp\n", 2, 13, "snowflake.protocol: must be http or https"],
+    ["out: 3\n", 1, 6, "out: must be a non-empty string"],
+    ["proto: a\nprotoRoots: [b]\n", 2, 1, "protoRoots: set either proto or protoRoots"],
+    ["protoRoots: [a, b]\n", 1, 13, "protoRoots: exactly one proto root is supported"],
+    ["history:\n  table: nodot\n", 2, 10, "history.table: \"nodot\" is not SCHEMA.TABLE"],
+    ["- a\n- b\n", 1, 1, "(document): must be a mapping"],
+  ])("rejects %j at its position", (text, line, column, message) => {
+    const e = configError(text);
+    expect(e.name).toBe("ConfigError");
+    expect(e.diagnostics).toHaveLength(1);
+    expect(e.diagnostics[0]).toMatchObject({ file: "evt.yaml", line, column });
+    expect(e.diagnostics[0]!.message).toContain(message);
+  });
+
+  it("reports YAML syntax errors and duplicate keys with positions", () => {
+    const e = configError("out: a\nout: b\n");
+    expect(e.message).toContain("not valid YAML");
+    expect(e.diagnostics[0]).toMatchObject({ file: "evt.yaml", line: 2, column: 1 });
+    const s = configError("kafka: [unclosed\n");
+    expect(s.diagnostics.length).toBeGreaterThan(0);
+    expect(s.diagnostics[0]!.line).toBeGreaterThanOrEqual(1);
+  });
+});
