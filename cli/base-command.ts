@@ -1,0 +1,140 @@
+/**
+ * The one base command of `evt`. Every command extends `EvtCommand` and implements `exec()`,
+ * returning a `CommandResult`; the base parses flags, loads evt.yaml on demand, renders findings
+ * in the chosen format, decides the exit code (cli/exit-codes.ts) and turns every failure into
+ * one clear message with exit 2.
+ *
+ *   export default class Lint extends EvtCommand<typeof Lint> {
+ *     static override flags = { ...findingFlags };
+ *     async exec(): Promise<CommandResult> {
+ *       const config = this.evtConfig();
+ *       return { findings: await lintProject(config.protoRoot), command: "lint" };
+ *     }
+ *   }
+ */
+import { Command, Flags, type Interfaces } from "@oclif/core";
+import { loadConfig, type EvtConfig } from "../compiler/config/index.js";
+import { renderFindings, FINDING_FORMATS, type Finding, type FindingFormat } from "../compiler/report/index.js";
+import { describeError, errorEnvelope, formatErrorGithub, formatErrorText } from "./error-output.js";
+import { exitCodeFor, type Outcome } from "./exit-codes.js";
+
+export type CommandFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof EvtCommand)["baseFlags"] & T["flags"]>;
+export type CommandArgs<T extends typeof Command> = Interfaces.InferredArgs<T["args"]>;
+
+/** Spread into `static flags` of every command that reports findings. */
+export const findingFlags = {
+  format: Flags.option({
+    options: FINDING_FORMATS,
+    default: "text" as FindingFormat,
+    summary: "Output format for findings: text, json (docs/findings-json.md) or github (workflow annotations).",
+    helpGroup: "OUTPUT",
+  })(),
+};
+
+/** What `exec()` hands back; the base command turns it into output and an exit code. */
+export type CommandResult =
+  /** Findings to render per `--format`; exit 1 when an unapproved error is among them. */
+  | {
+      readonly findings: readonly Finding[];
+      /** Recorded in the JSON envelope (`lint`, `check-compat`). */
+      readonly command: string;
+      /** Text format: group lines per file (check-compat). */
+      readonly groupByFile?: boolean;
+    }
+  /**
+   * A command without findings. `failed: true` exits 1 (e.g. `generate --check` found stale
+   * output). `json` is printed with `--json`; `text` (if any) is printed otherwise.
+   */
+  | { readonly failed?: boolean; readonly json?: unknown; readonly text?: string };
+
+export abstract class EvtCommand<T extends typeof Command> extends Command {
+  static override enableJsonFlag = true;
+
+  static override baseFlags = {
+    config: Flags.string({
+      summary: "Path of the evt.yaml to use (default: ./evt.yaml when present, else built-in defaults).",
+      helpValue: "FILE",
+      helpGroup: "GLOBAL",
+    }),
+    verbose: Flags.boolean({ summary: "Log progress to stderr and show stack traces of internal errors.", helpGroup: "GLOBAL" }),
+  };
+
+  protected flags!: CommandFlags<T>;
+  protected args!: CommandArgs<T>;
+  private config_?: EvtConfig;
+
+  /** The command's work. Throw EvtError (or a subclass) for input problems. */
+  protected abstract exec(): Promise<CommandResult>;
+
+  public override async init(): Promise<void> {
+    await super.init();
+    const { args, flags } = await this.parse({
+      flags: this.ctor.flags,
+      baseFlags: (this.ctor as unknown as typeof EvtCommand).baseFlags,
+      enableJsonFlag: this.ctor.enableJsonFlag,
+      args: this.ctor.args,
+      strict: this.ctor.strict,
+    });
+    this.flags = flags as CommandFlags<T>;
+    this.args = args as CommandArgs<T>;
+  }
+
+  /** evt.yaml (from `--config` or the cwd), loaded once on first use. */
+  protected evtConfig(): EvtConfig {
+    this.config_ ??= loadConfig({ cwd: process.cwd(), ...(this.flags.config !== undefined ? { configPath: this.flags.config } : {}) });
+    return this.config_;
+  }
+
+  /** Progress line on stderr, only with --verbose (stdout stays machine-readable). */
+  protected verbose(message: string): void {
+    if (this.flags?.verbose) process.stderr.write(`evt: ${message}\n`);
+  }
+
+  /** `--format` when the command declares it; `--json` means json for finding commands. */
+  protected outputFormat(): FindingFormat {
+    const declared = (this.flags as { format?: FindingFormat } | undefined)?.format;
+    if (this.jsonEnabled()) return "json";
+    return declared ?? "text";
+  }
+
+  public async run(): Promise<void> {
+    const result = await this.exec();
+    let outcome: Outcome;
+    if ("findings" in result) {
+      const format = this.outputFormat();
+      process.stdout.write(renderFindings(result.findings, format, { command: result.command, groupByFile: result.groupByFile ?? false }));
+      outcome = { findings: result.findings };
+    } else {
+      if (this.jsonEnabled()) process.stdout.write(JSON.stringify({ version: 1, result: result.json ?? null, failed: result.failed ?? false }, null, 2) + "\n");
+      else if (result.text) process.stdout.write(result.text.endsWith("\n") ? result.text : `${result.text}\n`);
+      outcome = { failed: result.failed ?? false };
+    }
+    process.exitCode = exitCodeFor(outcome);
+    // Nothing is returned: output was written above, so oclif's own --json printing stays idle.
+  }
+
+  /** Every failure of init() (flag parsing) or exec() ends here: one message, exit 2. */
+  public override async catch(err: Error & { exitCode?: number }): Promise<void> {
+    const described = describeError(err, this.id);
+    const verbose = this.argv.includes("--verbose");
+    const format = this.formatFromArgv();
+    if (format === "json") {
+      process.stdout.write(JSON.stringify(errorEnvelope(described, verbose), null, 2) + "\n");
+    } else if (format === "github") {
+      process.stdout.write(formatErrorGithub(described));
+    }
+    process.stderr.write(formatErrorText(described, verbose));
+    process.exitCode = exitCodeFor({ error: err });
+  }
+
+  /** The requested format even when flag parsing itself failed. */
+  private formatFromArgv(): FindingFormat {
+    if (this.jsonEnabled()) return "json";
+    const parsed = (this.flags as { format?: FindingFormat } | undefined)?.format;
+    if (parsed) return parsed;
+    const i = this.argv.findIndex((a) => a === "--format" || a.startsWith("--format="));
+    if (i < 0) return "text";
+    const value = this.argv[i]!.includes("=") ? this.argv[i]!.split("=")[1] : this.argv[i + 1];
+    return value === "json" || value === "github" ? value : "text";
+  }
+}
