@@ -9,18 +9,25 @@ import {
   createFileRegistry,
   getOption,
   hasOption,
+  isFieldSet,
   ScalarType as PbScalar,
   toBinary,
   type DescEnum,
   type DescField,
   type DescFile,
   type DescMessage,
+  type DescService,
   type FileRegistry,
 } from "@bufbuild/protobuf";
 import {
   DescriptorProtoSchema,
+  Edition,
   EnumDescriptorProtoSchema,
   FeatureSet_FieldPresence,
+  FeatureSet_JsonFormat,
+  FieldDescriptorProtoSchema,
+  MethodOptions_IdempotencyLevel,
+  type FeatureSet,
   type FileDescriptorProto,
   type FileDescriptorSet,
 } from "@bufbuild/protobuf/wkt";
@@ -40,7 +47,10 @@ import type {
   EventModel,
   FieldModel,
   FieldType,
+  FileModel,
+  JsonFormat,
   MessageModel,
+  ServiceModel,
   NumberRange,
   PiiClass,
   ScalarType,
@@ -81,10 +91,14 @@ export function catalogFromDescriptorSet(set: FileDescriptorSet, displayRoot = "
   const enums: Record<string, EnumModel> = {};
   const events: EventModel[] = [];
   const files: string[] = [];
+  const fileModels: Record<string, FileModel> = {};
+  const services: Record<string, ServiceModel> = {};
 
   for (const file of registry.files) {
     if (!isContractFile(file.name + ".proto") && !isContractFile(file.proto.name ?? "")) continue;
     files.push(file.proto.name ?? `${file.name}.proto`);
+    fileModels[fileName(file)] = fileModelOf(file, positions);
+    for (const svc of file.services) services[svc.typeName] = serviceModel(svc, positions);
     for (const msg of allMessages(file)) {
       const model = messageModel(msg, positions);
       messages[model.fullName] = model;
@@ -95,7 +109,14 @@ export function catalogFromDescriptorSet(set: FileDescriptorSet, displayRoot = "
 
   events.sort((a, b) => cmp(a.fullName, b.fullName));
   files.sort(cmp);
-  const catalog: Catalog = { files, events, messages: sortRecord(messages), enums: sortRecord(enums) };
+  const catalog: Catalog = {
+    files,
+    events,
+    messages: sortRecord(messages),
+    enums: sortRecord(enums),
+    fileModels: sortRecord(fileModels),
+    services: sortRecord(services),
+  };
   return { catalog, set, registry };
 }
 
@@ -114,6 +135,7 @@ function messageModel(msg: DescMessage, positions: PositionIndex): MessageModel 
     reservedNames: [...msg.proto.reservedName],
     comment: commentOf(msg),
     position: positions.of(msg),
+    jsonFormat: jsonFormatOf(msg),
   };
 }
 
@@ -135,6 +157,7 @@ function fieldModel(f: DescField, positions: PositionIndex): FieldModel {
     ...(opts?.columnType ? { columnType: opts.columnType } : {}),
     comment: commentOf(f),
     position: positions.of(f),
+    ...(isFieldSet(f.proto, FieldDescriptorProtoSchema.field.defaultValue) ? { defaultValue: f.proto.defaultValue } : {}),
   };
 }
 
@@ -155,7 +178,59 @@ function enumModel(en: DescEnum, positions: PositionIndex): EnumModel {
     reservedNames: [...en.proto.reservedName],
     comment: commentOf(en),
     position: positions.of(en),
+    jsonFormat: jsonFormatOf(en),
   };
+}
+
+function fileModelOf(file: DescFile, positions: PositionIndex): FileModel {
+  const syntax = file.edition === Edition.EDITION_PROTO2 ? "proto2" : file.edition === Edition.EDITION_PROTO3 ? "proto3" : "editions";
+  return {
+    name: fileName(file),
+    package: file.proto.package ?? "",
+    syntax,
+    packagePosition: positions.at(file, [2]) ?? positions.fileStart(file),
+  };
+}
+
+const IDEMPOTENCY: Record<MethodOptions_IdempotencyLevel, ServiceModel["methods"][number]["idempotency"]> = {
+  [MethodOptions_IdempotencyLevel.IDEMPOTENCY_UNKNOWN]: "IDEMPOTENCY_UNKNOWN",
+  [MethodOptions_IdempotencyLevel.NO_SIDE_EFFECTS]: "NO_SIDE_EFFECTS",
+  [MethodOptions_IdempotencyLevel.IDEMPOTENT]: "IDEMPOTENT",
+};
+
+function serviceModel(svc: DescService, positions: PositionIndex): ServiceModel {
+  return {
+    fullName: svc.typeName,
+    name: svc.name,
+    file: fileName(svc.file),
+    methods: svc.methods.map((m) => ({
+      name: m.name,
+      input: m.input.typeName,
+      output: m.output.typeName,
+      clientStreaming: m.methodKind === "client_streaming" || m.methodKind === "bidi_streaming",
+      serverStreaming: m.methodKind === "server_streaming" || m.methodKind === "bidi_streaming",
+      idempotency: IDEMPOTENCY[m.idempotency],
+      position: positions.of(m),
+    })),
+    position: positions.of(svc),
+  };
+}
+
+/**
+ * `features.json_format` resolved like protoc does: the edition default (proto2 → best effort),
+ * overridden by the file, then each enclosing message, then the element itself.
+ */
+function jsonFormatOf(desc: DescMessage | DescEnum): JsonFormat {
+  let format: JsonFormat = desc.file.edition === Edition.EDITION_PROTO2 ? "LEGACY_BEST_EFFORT" : "ALLOW";
+  const apply = (features: FeatureSet | undefined): void => {
+    if (features?.jsonFormat === FeatureSet_JsonFormat.ALLOW) format = "ALLOW";
+    else if (features?.jsonFormat === FeatureSet_JsonFormat.LEGACY_BEST_EFFORT) format = "LEGACY_BEST_EFFORT";
+  };
+  apply(desc.file.proto.options?.features);
+  const chain: (DescMessage | DescEnum)[] = [];
+  for (let d: DescMessage | DescEnum | undefined = desc; d; d = d.parent) chain.unshift(d);
+  for (const d of chain) apply(d.proto.options?.features);
+  return format;
 }
 
 function eventModel(msg: DescMessage, message: MessageModel, positions: PositionIndex): EventModel {
@@ -327,6 +402,10 @@ class PositionIndex {
   of(desc: Parameters<typeof getComments>[0]): SourcePosition {
     const file = "file" in desc ? desc.file : desc.parent.file;
     return this.at(file, getComments(desc).sourcePath) ?? { file: this.display(fileName(file)), line: 1, column: 1 };
+  }
+
+  fileStart(file: DescFile): SourcePosition {
+    return { file: this.display(fileName(file)), line: 1, column: 1 };
   }
 
   at(file: DescFile, p: readonly number[]): SourcePosition | undefined {

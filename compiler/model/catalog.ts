@@ -60,7 +60,12 @@ export interface FieldModel {
   /** Leading comment, trimmed; "" when none. */
   readonly comment: string;
   readonly position: SourcePosition;
+  /** proto2 `[default = …]` as written in the descriptor (absent when none is declared). */
+  readonly defaultValue?: string;
 }
+
+/** Resolved `features.json_format`: proto2 defaults to LEGACY_BEST_EFFORT, proto3/editions to ALLOW. */
+export type JsonFormat = "ALLOW" | "LEGACY_BEST_EFFORT";
 
 /** Inclusive number range. */
 export interface NumberRange {
@@ -80,6 +85,7 @@ export interface MessageModel {
   readonly oneofs: readonly { readonly name: string; readonly fields: readonly string[] }[];
   readonly comment: string;
   readonly position: SourcePosition;
+  readonly jsonFormat?: JsonFormat;
 }
 
 export interface EnumModel {
@@ -96,6 +102,34 @@ export interface EnumModel {
     readonly position: SourcePosition;
   }[];
   readonly comment: string;
+  readonly position: SourcePosition;
+  readonly jsonFormat?: JsonFormat;
+}
+
+/** A .proto file of the contract root: its package and syntax (compatibility checks pair files by path). */
+export interface FileModel {
+  readonly name: string;
+  readonly package: string;
+  /** "proto2", "proto3" or "editions". */
+  readonly syntax: string;
+  /** Where `package` is declared (the file start when absent). */
+  readonly packagePosition: SourcePosition;
+}
+
+/** A gRPC service of the contract tree (not an event concept; kept so wire checks cover RPC rules). */
+export interface ServiceModel {
+  readonly fullName: string;
+  readonly name: string;
+  readonly file: string;
+  readonly methods: readonly {
+    readonly name: string;
+    readonly input: string;
+    readonly output: string;
+    readonly clientStreaming: boolean;
+    readonly serverStreaming: boolean;
+    readonly idempotency: "IDEMPOTENCY_UNKNOWN" | "NO_SIDE_EFFECTS" | "IDEMPOTENT";
+    readonly position: SourcePosition;
+  }[];
   readonly position: SourcePosition;
 }
 
@@ -142,6 +176,10 @@ export interface Catalog {
   /** Every message and enum defined in the root's files or reachable from an event, by full name. */
   readonly messages: Readonly<Record<string, MessageModel>>;
   readonly enums: Readonly<Record<string, EnumModel>>;
+  /** Per contract file (same keys as `files`): package, syntax. */
+  readonly fileModels?: Readonly<Record<string, FileModel>>;
+  /** Services by full name (usually none in an event catalog). */
+  readonly services?: Readonly<Record<string, ServiceModel>>;
 }
 
 export const CATALOG_FORMAT_VERSION = 1;
