@@ -1,0 +1,45 @@
+/**
+ * `evt lint`: runs every registered rule over the catalog and returns sorted, de-duplicated
+ * findings. `lintProject` compiles the proto root first (a tree that does not compile throws
+ * ProtoCompileError, exit 2, before any rule runs).
+ */
+import { loadCatalog } from "../../model/build-catalog.js";
+import type { Catalog } from "../../model/catalog.js";
+import { sortFindings, type Finding } from "../../report/index.js";
+import { LINT_RULES } from "./registry.js";
+import type { LintRule } from "./rule.js";
+
+export { LINT_RULES } from "./registry.js";
+export type { LintCategory, LintHit, LintRule } from "./rule.js";
+
+export function lintCatalog(catalog: Catalog, rules: readonly LintRule[] = LINT_RULES): Finding[] {
+  const findings: Finding[] = [];
+  for (const rule of rules) {
+    for (const hit of rule.check(catalog)) {
+      findings.push({
+        ruleId: rule.id,
+        layer: "lint",
+        category: rule.category,
+        severity: hit.severity ?? rule.severity,
+        message: hit.message,
+        file: hit.position.file,
+        line: hit.position.line,
+        column: hit.position.column,
+        element: hit.element,
+      });
+    }
+  }
+  return sortFindings(findings);
+}
+
+export interface LintProjectOptions {
+  /** Proto root to compile. */
+  readonly root: string;
+  /** How file names appear in findings (default: `root` as given), e.g. relative to the cwd. */
+  readonly displayRoot?: string;
+}
+
+export async function lintProject(options: LintProjectOptions): Promise<{ readonly catalog: Catalog; readonly findings: Finding[] }> {
+  const { catalog } = await loadCatalog(options.root, options.displayRoot ?? options.root);
+  return { catalog, findings: lintCatalog(catalog) };
+}
