@@ -2,3 +2,10 @@
 export * from "./contract.js";
 export * from "./kafka/producer.js";
 export * from "./kafka/processor.js";
+export * from "./errors.js";
+export * from "./retry.js";
+export * from "./instrumentation.js";
+export { uuidv7, uuidv7Time } from "./uuid7.js";
+export * from "./kafka/adapter.js";
+export * from "./kafka/topics.js";
+export { H as CE_HEADERS, DLQ as DLQ_HEADERS, dlqTopicOf } from "./kafka/headers.js";

@@ -5,6 +5,18 @@
  */
 import type { DescMessage, MessageShape } from "@bufbuild/protobuf";
 import type { EventContract } from "../contract.js";
+import { toBinary, type Message } from "@bufbuild/protobuf";
+import { RuntimeConfigError, isEventValidationError } from "../errors.js";
+import { Instrumentation } from "../instrumentation.js";
+import { uuidv7 } from "../uuid7.js";
+import {
+  createKafkajsClient, type AdminPort, type Compression, type HeaderValue, type KafkaClient, type KafkaClientConfig,
+  type OutgoingRecord, type PartitionAck, type ProducerPort, type TopicRecords,
+} from "./adapter.js";
+import { CONTENT_TYPE, H, SPEC_VERSION } from "./headers.js";
+import { partitionForKey } from "./partitioner.js";
+import { ensureTopics } from "./topics.js";
+import { keyOf, validateEvent } from "./validate.js";
 
 export interface SendResult {
   /** `ce_id` of the sent event. */
@@ -36,3 +48,282 @@ export function bindProducer<S extends DescMessage>(
 ): TypedProducer<S> {
   return { contract, send: (events) => producer.send(contract, events) };
 }
+
+// ---- implementation (issue 5) --------------------------------------------------------------
+
+export interface ProducerBatching {
+  /** How long the first queued event waits for others before a request goes out (default 0: send at once). */
+  readonly lingerMs?: number;
+  /** Events per produce request (default 10,000). A single send() is never split. */
+  readonly maxMessages?: number;
+  /** Bytes (values + keys) per produce request (default 4 MiB). */
+  readonly maxBytes?: number;
+  /** Produce requests in flight at once (default 1; kafkajs serialises idempotent requests per broker anyway). */
+  readonly maxInFlight?: number;
+}
+
+export interface ProducerOptions {
+  /** Bootstrap brokers; or pass `client` (an adapter instance, e.g. shared with a runner). */
+  readonly brokers?: readonly string[];
+  readonly client?: KafkaClient;
+  readonly clientId?: string;
+  readonly kafka?: Omit<KafkaClientConfig, "brokers" | "clientId">;
+  /** `ce_source` of every event: this producer's name (a service, a job). */
+  readonly source: string;
+  /** Record-batch compression (default gzip). */
+  readonly compression?: Compression;
+  /** Produce request timeout (default 30 s). */
+  readonly timeoutMs?: number;
+  readonly batching?: ProducerBatching;
+  /** Metrics hooks: `producer.sent` / `producer.failed` with counts, bytes and latency. */
+  readonly instrumentation?: Instrumentation;
+  /** Explicitly create these contracts' topics (partitions, retention) on connect. */
+  readonly createTopics?: readonly EventContract[];
+}
+
+/** The evt producer with its extras; `EvtProducer` is what generated code needs. */
+export interface EvtKafkaProducer extends EvtProducer {
+  /** Sends everything queued and waits for the acks. */
+  flush(): Promise<void>;
+  readonly instrumentation: Instrumentation;
+}
+
+/** Per-contract constants: header values built once, reused by every record. */
+interface ContractWire {
+  readonly specversion: Buffer;
+  readonly source: Buffer;
+  readonly type: Buffer;
+  readonly contentType: Buffer;
+  readonly schema: Buffer;
+  /** Bytes of the constant headers (names + values), for the bytes metric. */
+  readonly headerBytes: number;
+}
+
+interface Pending {
+  readonly topic: string;
+  readonly records: OutgoingRecord[];
+  readonly ids: string[];
+  readonly bytes: number;
+  readonly started: number;
+  readonly resolve: (r: SendResult[]) => void;
+  readonly reject: (e: unknown) => void;
+}
+
+export function createProducer(options: ProducerOptions): EvtKafkaProducer {
+  if (!options.source) throw new RuntimeConfigError("producer: `source` (the ce_source of every event) is required");
+  const client = options.client ?? clientFrom(options);
+  const instrumentation = options.instrumentation ?? new Instrumentation();
+  const compression = options.compression ?? "gzip";
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  const lingerMs = options.batching?.lingerMs ?? 0;
+  const maxMessages = options.batching?.maxMessages ?? 10_000;
+  const maxBytes = options.batching?.maxBytes ?? 4 * 1024 * 1024;
+  const maxInFlight = Math.max(1, options.batching?.maxInFlight ?? 1);
+  const sourceBuf = Buffer.from(options.source);
+
+  let port: ProducerPort | undefined;
+  let admin: AdminPort | undefined;
+  const wires = new WeakMap<EventContract, ContractWire>();
+  const partitionCounts = new Map<string, Promise<number>>();
+  const roundRobin = new Map<string, number>();
+  const queue: Pending[] = [];
+  let queuedMessages = 0;
+  let queuedBytes = 0;
+  let inFlight = 0;
+  let lingerTimer: NodeJS.Timeout | undefined;
+  const idle: (() => void)[] = [];
+
+  function wireOf(contract: EventContract): ContractWire {
+    let w = wires.get(contract);
+    if (!w) {
+      const type = Buffer.from(contract.type);
+      const schema = Buffer.from(contract.fingerprint);
+      w = {
+        specversion: Buffer.from(SPEC_VERSION), source: sourceBuf, type, contentType: Buffer.from(CONTENT_TYPE), schema,
+        headerBytes: H.specversion.length + 3 + H.source.length + sourceBuf.length + H.type.length + type.length +
+          H.contentType.length + CONTENT_TYPE.length + H.schema.length + schema.length + H.id.length + 36 + H.time.length + 24,
+      };
+      wires.set(contract, w);
+    }
+    return w;
+  }
+
+  function partitionsOf(topic: string): Promise<number> {
+    let p = partitionCounts.get(topic);
+    if (!p) {
+      if (!admin) throw new RuntimeConfigError("producer: call connect() before send()");
+      p = admin.partitionCount(topic);
+      // a failed lookup (missing topic) is not cached: the topic may be created later
+      p.catch(() => partitionCounts.delete(topic));
+      partitionCounts.set(topic, p);
+    }
+    return p;
+  }
+
+  function pick(topic: string, key: Buffer | null, partitions: number): number {
+    if (key) return partitionForKey(key, partitions);
+    const next = ((roundRobin.get(topic) ?? -1) + 1) % partitions;
+    roundRobin.set(topic, next);
+    return next;
+  }
+
+  function schedule(): void {
+    if (queue.length === 0) {
+      if (inFlight === 0) idle.splice(0).forEach((f) => f());
+      return;
+    }
+    if (inFlight >= maxInFlight) return;
+    const full = queuedMessages >= maxMessages || queuedBytes >= maxBytes;
+    if (lingerMs > 0 && !full) {
+      lingerTimer ??= setTimeout(() => {
+        lingerTimer = undefined;
+        dispatch();
+      }, lingerMs);
+      return;
+    }
+    dispatch();
+  }
+
+  function dispatch(): void {
+    if (lingerTimer) {
+      clearTimeout(lingerTimer);
+      lingerTimer = undefined;
+    }
+    if (queue.length === 0 || inFlight >= maxInFlight) return;
+    // take whole send() calls until a limit would be passed (always at least one)
+    const take: Pending[] = [];
+    let n = 0;
+    let b = 0;
+    while (queue.length > 0) {
+      const next = queue[0]!;
+      if (take.length > 0 && (n + next.records.length > maxMessages || b + next.bytes > maxBytes)) break;
+      take.push(queue.shift()!);
+      n += next.records.length;
+      b += next.bytes;
+    }
+    queuedMessages -= n;
+    queuedBytes -= b;
+    inFlight++;
+    void sendRequest(take).finally(() => {
+      inFlight--;
+      schedule();
+    });
+    schedule();
+  }
+
+  async function sendRequest(items: Pending[]): Promise<void> {
+    const byTopic = new Map<string, OutgoingRecord[]>();
+    for (const it of items) {
+      const list = byTopic.get(it.topic);
+      if (list) for (const r of it.records) list.push(r);
+      else byTopic.set(it.topic, it.records.slice());
+    }
+    const request: TopicRecords[] = [...byTopic].map(([topic, records]) => ({ topic, records }));
+    let acks: PartitionAck[];
+    try {
+      acks = await port!.send(request, { compression, acks: -1, timeoutMs });
+    } catch (e) {
+      for (const it of items) {
+        instrumentation.emit("producer.failed", () => ({ topic: it.topic, count: it.records.length, error: e, latencyMs: Date.now() - it.started }));
+        it.reject(e);
+      }
+      return;
+    }
+    const base = new Map<string, number>();
+    for (const a of acks) base.set(`${a.topic}\u0000${a.partition}`, Number(a.baseOffset));
+    const seen = new Map<string, number>();
+    const now = Date.now();
+    for (const it of items) {
+      const results: SendResult[] = new Array(it.records.length);
+      for (let i = 0; i < it.records.length; i++) {
+        const partition = it.records[i]!.partition;
+        const k = `${it.topic}\u0000${partition}`;
+        const idx = seen.get(k) ?? 0;
+        seen.set(k, idx + 1);
+        results[i] = { id: it.ids[i]!, topic: it.topic, partition, offset: String((base.get(k) ?? -1) + idx) };
+      }
+      instrumentation.emit("producer.sent", () => ({ topic: it.topic, count: it.records.length, bytes: it.bytes, latencyMs: now - it.started }));
+      it.resolve(results);
+    }
+  }
+
+  async function send<S extends DescMessage>(contract: EventContract<S>, events: MessageShape<S> | readonly MessageShape<S>[]): Promise<SendResult[]> {
+    const started = Date.now();
+    const list = (Array.isArray(events) ? events : [events]) as readonly MessageShape<S>[];
+    if (!port) throw new RuntimeConfigError("producer: call connect() before send()");
+    // validate everything first: one bad event and nothing is sent
+    try {
+      for (let i = 0; i < list.length; i++) validateEvent(contract, list[i], i);
+    } catch (e) {
+      if (isEventValidationError(e)) {
+        instrumentation.emit("producer.failed", () => ({ topic: contract.topic, count: list.length, error: e, latencyMs: Date.now() - started }));
+      }
+      throw e;
+    }
+    if (list.length === 0) return [];
+    const partitions = await partitionsOf(contract.topic);
+    const w = wireOf(contract);
+    const time = new Date(started).toISOString();
+    const records: OutgoingRecord[] = new Array(list.length);
+    const ids: string[] = new Array(list.length);
+    let bytes = 0;
+    for (let i = 0; i < list.length; i++) {
+      const event = list[i]!;
+      const bin = toBinary(contract.schema, event);
+      const value = Buffer.from(bin.buffer, bin.byteOffset, bin.byteLength);
+      const keyString = keyOf(contract, event as Message);
+      const key = keyString === null ? null : Buffer.from(keyString);
+      const id = uuidv7(started);
+      ids[i] = id;
+      const headers: Record<string, HeaderValue> = {
+        [H.specversion]: w.specversion, [H.id]: id, [H.source]: w.source, [H.type]: w.type, [H.time]: time,
+        [H.contentType]: w.contentType, [H.schema]: w.schema,
+      };
+      records[i] = { key, value, headers, partition: pick(contract.topic, key, partitions) };
+      bytes += value.length + (key ? key.length : 0) + w.headerBytes;
+    }
+    return new Promise<SendResult[]>((resolve, reject) => {
+      queue.push({ topic: contract.topic, records, ids, bytes, started, resolve, reject });
+      queuedMessages += records.length;
+      queuedBytes += bytes;
+      schedule();
+    });
+  }
+
+  const producer: EvtKafkaProducer = {
+    instrumentation,
+    async connect() {
+      if (port) return;
+      admin = client.admin();
+      await admin.connect();
+      if (options.createTopics && options.createTopics.length > 0) await ensureTopics(admin, options.createTopics);
+      const p = client.producer({ idempotent: true });
+      await p.connect();
+      port = p;
+    },
+    send,
+    async flush() {
+      if (queue.length === 0 && inFlight === 0) return;
+      await new Promise<void>((resolve) => {
+        idle.push(resolve);
+        dispatch();
+      });
+    },
+    async disconnect() {
+      await producer.flush();
+      await port?.disconnect();
+      await admin?.disconnect();
+      port = undefined;
+      admin = undefined;
+    },
+  };
+  return producer;
+}
+
+function clientFrom(options: ProducerOptions): KafkaClient {
+  if (!options.brokers || options.brokers.length === 0) {
+    throw new RuntimeConfigError("producer: pass `brokers` (bootstrap list) or a `client`");
+  }
+  return createKafkajsClient({ ...options.kafka, brokers: options.brokers, clientId: options.clientId ?? options.source });
+}
+
