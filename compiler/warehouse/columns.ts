@@ -14,6 +14,8 @@ export interface ColumnSource {
   readonly field?: FieldModel;
   /** Full name of the element that defines the column (`pkg.Msg.field` or `pkg.Msg.<oneof>`). */
   readonly element: string;
+  /** The oneof the column belongs to: set on `<ONEOF>_CASE` and on the columns of its members. */
+  readonly oneof?: string;
   readonly position: SourcePosition;
 }
 
@@ -37,11 +39,11 @@ export function eventColumns(message: MessageModel, catalog: Catalog, options: {
       if (nested && !seen.has(nested.fullName)) {
         walk(nested, `${name}__`, [...path, field.name], new Set([...seen, nested.fullName]));
       } else {
-        out.push({ name, path: [...path, field.name], field, element: `${msg.fullName}.${field.name}`, position: field.position });
+        out.push({ name, path: [...path, field.name], field, element: `${msg.fullName}.${field.name}`, ...(field.oneof ? { oneof: field.oneof } : {}), position: field.position });
       }
       if (field.oneof && !oneofsDone.has(field.oneof)) {
         oneofsDone.add(field.oneof);
-        out.push({ name: `${prefix}${upperSnake(field.oneof)}_CASE`, path, element: `${msg.fullName}.${field.oneof}`, position: field.position });
+        out.push({ name: `${prefix}${upperSnake(field.oneof)}_CASE`, path, element: `${msg.fullName}.${field.oneof}`, oneof: field.oneof, position: field.position });
       }
     }
   };

@@ -47,3 +47,29 @@ export function columnNameProblem(name: string): string | undefined {
 
 /** Sink table: `SCHEMA.TABLE`, upper-case unquoted-identifier syntax (emitted SQL quotes it, so case matters). */
 export const SINK_TABLE_PATTERN = /^[A-Z_][A-Z0-9_$]*\.[A-Z_][A-Z0-9_$]*$/;
+
+/** Emitted identifiers: upper-case letters, digits and underscores, not starting with a digit. */
+export const IDENTIFIER_PATTERN = /^[A-Z_][A-Z0-9_]*$/;
+
+/** Why `name` cannot be emitted as a warehouse identifier (pattern, reserved word, length), or undefined. */
+export function identifierProblem(name: string): string | undefined {
+  if (!IDENTIFIER_PATTERN.test(name)) return `"${name}" is not UPPER_SNAKE (A-Z, 0-9, _; not starting with a digit)`;
+  if (SNOWFLAKE_RESERVED_WORDS.has(name)) return `"${name}" is a Snowflake reserved word`;
+  if (name.length > MAX_IDENTIFIER_LENGTH) return `"${name.slice(0, 40)}…" is longer than ${MAX_IDENTIFIER_LENGTH} characters`;
+  return undefined;
+}
+
+/** Double-quoted SQL identifier (embedded quotes doubled). Every emitted identifier goes through this. */
+export function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+/** Names that collide after case folding, grouped in input order: `[["ORDER_ID", "order_id"]]`. */
+export function findCollisions(names: readonly string[]): string[][] {
+  const byFolded = new Map<string, string[]>();
+  for (const n of names) {
+    const k = n.toUpperCase();
+    byFolded.set(k, [...(byFolded.get(k) ?? []), n]);
+  }
+  return [...byFolded.values()].filter((g) => g.length > 1);
+}
