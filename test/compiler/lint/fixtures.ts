@@ -1,0 +1,160 @@
+/**
+ * One entry per lint rule: proto text that trips it (with where each finding must point) and a
+ * close variant that must lint clean. `meta.test.ts` fails when a registered rule has no entry.
+ */
+
+export const HEADER = `syntax = "proto3";\npackage t.v1;\nimport "evt/v1/options.proto";\nimport "google/protobuf/duration.proto";\n`;
+export const FILE = "t/v1/t.proto";
+
+export interface Expected {
+  /** Text whose first character is where the finding points (the `nth` occurrence, 0-based). */
+  readonly at: string;
+  readonly nth?: number;
+  readonly severity?: "error" | "warning";
+}
+
+export interface TripCase {
+  readonly proto: string;
+  readonly expect: readonly Expected[];
+}
+
+export interface RuleFixture {
+  readonly trips: readonly TripCase[];
+  /** Close to a trip but correct: must produce no finding at all. */
+  readonly near: readonly string[];
+}
+
+/** An event message with sensible defaults; override any option text. */
+export function event(name: string, opts: { topic?: string | null; key?: string; owner?: string | null; sinks?: string[]; body?: string } = {}): string {
+  const lines = [
+    opts.topic === null ? "" : `topic: "${opts.topic ?? `t.${name.toLowerCase()}.v1`}"`,
+    opts.key !== undefined ? `key: "${opts.key}"` : "",
+    opts.owner === null ? "" : `owner: "${opts.owner ?? "team-a"}"`,
+    ...(opts.sinks ?? []).map((s) => `sink: { ${s} }`),
+  ].filter(Boolean);
+  return `
+// ${name} happened.
+message ${name} {
+  option (evt.v1.event) = {
+    ${lines.join("\n    ")}
+  };
+${opts.body ?? "  string id = 1;"}
+}
+`;
+}
+
+const OPT = "(evt.v1.event)";
+
+export const LINT_FIXTURES: Readonly<Record<string, RuleFixture>> = {
+  EVT_TOPIC_MISSING: {
+    trips: [{ proto: event("A", { topic: null }), expect: [{ at: OPT }] }],
+    near: [event("A", { topic: "t.a" })],
+  },
+  EVT_TOPIC_DUPLICATE: {
+    trips: [{ proto: event("A", { topic: "t.same.v1" }) + event("B", { topic: "t.same.v1" }), expect: [{ at: OPT, nth: 1 }] }],
+    near: [event("A", { topic: "t.same.v1" }) + event("B", { topic: "t.same.v2" })],
+  },
+  EVT_TOPIC_NAME: {
+    trips: [
+      { proto: event("A", { topic: "Orders.Placed" }), expect: [{ at: OPT }] },
+      { proto: event("A", { topic: "orders" }), expect: [{ at: OPT }] },
+      { proto: event("A", { topic: "orders.placed.dlq" }), expect: [{ at: OPT }] },
+    ],
+    near: [event("A", { topic: "orders.placed" }) + event("B", { topic: "orders.order_placed.v12" })],
+  },
+  EVT_KEY_MISSING_FIELD: {
+    trips: [
+      {
+        proto: event("A", { key: "courier.idd", body: "  Courier courier = 1;" }) + "message Courier { string id = 1; }\n",
+        expect: [{ at: OPT }],
+      },
+      { proto: event("A", { key: "id.part" }), expect: [{ at: OPT }] },
+    ],
+    near: [event("A", { key: "courier.id", body: "  Courier courier = 1;" }) + "message Courier { string id = 1; }\n"],
+  },
+  EVT_KEY_NOT_SCALAR: {
+    trips: [
+      { proto: event("A", { key: "amount", body: "  double amount = 1;" }), expect: [{ at: OPT }] },
+      { proto: event("A", { key: "tags", body: "  repeated string tags = 1;" }), expect: [{ at: OPT }] },
+      {
+        proto: event("A", { key: "lines.id", body: "  repeated Line lines = 1;" }) + "message Line { string id = 1; }\n",
+        expect: [{ at: OPT }],
+      },
+      { proto: event("A", { key: "when", body: "  google.protobuf.Duration when = 1;" }), expect: [{ at: OPT }] },
+    ],
+    near: [event("A", { key: "store_id", body: "  int64 store_id = 1;" }) + event("B", { key: "id" })],
+  },
+  EVT_OWNER_MISSING: {
+    trips: [{ proto: event("A", { owner: null }), expect: [{ at: OPT }] }],
+    near: [event("A", { owner: "team-b" })],
+  },
+  EVT_PII_TYPE: {
+    trips: [
+      { proto: event("A", { body: '  string id = 1;\n  bool is_vip = 2 [(evt.v1.field) = { pii: PERSONAL }];' }), expect: [{ at: "bool is_vip" }] },
+      { proto: event("A", { body: '  string id = 1;\n  google.protobuf.Duration wait = 2 [(evt.v1.field) = { pii: SENSITIVE }];' }), expect: [{ at: "google.protobuf.Duration wait" }] },
+      { proto: event("A", { body: '  string id = 1;\n  double lat = 2 [(evt.v1.field) = { pii: PERSONAL }];' }), expect: [{ at: "double lat" }] },
+    ],
+    near: [
+      event("A", {
+        body: '  string id = 1 [(evt.v1.field) = { pii: PERSONAL }];\n  bool has_condition = 2 [(evt.v1.field) = { pii: SENSITIVE }];\n  double lat = 3 [(evt.v1.field) = { pii: NONE }];',
+      }),
+    ],
+  },
+  EVT_COLUMN_TYPE_MISMATCH: {
+    trips: [
+      { proto: event("A", { sinks: ['table: "T.A"'], body: '  string id = 1;\n  int64 n = 2 [(evt.v1.field) = { column_type: "NUMBER(5,0)" }];' }), expect: [{ at: "int64 n" }] },
+      { proto: event("A", { sinks: ['table: "T.A"'], body: '  string id = 1 [(evt.v1.field) = { column_type: "BOOLEAN" }];' }), expect: [{ at: "string id" }] },
+    ],
+    near: [event("A", { sinks: ['table: "T.A"'], body: '  string id = 1 [(evt.v1.field) = { column_type: "VARCHAR(64)" }];\n  int64 n = 2 [(evt.v1.field) = { column_type: "NUMBER(38,0)" }];' })],
+  },
+  EVT_COLUMN_COLLISION: {
+    trips: [
+      { proto: event("A", { sinks: ['table: "T.A"'], body: '  string id = 1 [(evt.v1.field) = { column: "B" }];\n  string b = 2;' }), expect: [{ at: "string b" }] },
+      {
+        proto: event("A", { sinks: ['table: "T.A" flatten_nested: true'], body: "  string id = 1;\n  P p = 2;\n  string p__x = 3;" }) + "message P { string x = 1; }\n",
+        expect: [{ at: "string p__x" }],
+      },
+    ],
+    near: [
+      event("A", { sinks: ['table: "T.A"'], body: '  string id = 1 [(evt.v1.field) = { column: "B2" }];\n  string b = 2;' }) +
+        event("B", { sinks: ['table: "T.B"'], body: "  string id = 1;\n  P p = 2;\n  string p_x = 3;" }) +
+        "message P { string x = 1; }\n",
+    ],
+  },
+  EVT_RESERVED_COLUMN: {
+    trips: [
+      { proto: event("A", { sinks: ['table: "T.A"'], body: "  string id = 1;\n  string select = 2;" }), expect: [{ at: "string select" }] },
+      { proto: event("A", { sinks: ['table: "T.A"'], body: '  string id = 1 [(evt.v1.field) = { column: "EVT_TOPIC" }];' }), expect: [{ at: "string id" }] },
+    ],
+    near: [event("A", { sinks: ['table: "T.A"'], body: '  string id = 1 [(evt.v1.field) = { column: "TOPIC_NAME" }];\n  string selected = 2;' })],
+  },
+  EVT_SINK_TABLE_NAME: {
+    trips: [
+      { proto: event("A", { sinks: ['table: "orders"'] }), expect: [{ at: "sink:" }] },
+      { proto: event("A", { sinks: ['table: "T.A"', 'table: "orders.placed"'] }), expect: [{ at: "sink:", nth: 1 }] },
+    ],
+    near: [event("A", { sinks: ['table: "ORDERS.PLACED"', 'table: "ORDERS_RAW.PLACED_V1"'] })],
+  },
+  EVT_SINK_TABLE_DUPLICATE: {
+    trips: [{ proto: event("A", { sinks: ['table: "T.X"'] }) + event("B", { sinks: ['table: "T.X"'] }), expect: [{ at: "sink:", nth: 1 }] }],
+    near: [event("A", { sinks: ['table: "T.X"'] }) + event("B", { sinks: ['table: "T.Y"'] })],
+  },
+  EVT_SINK_ON_NON_EVENT: {
+    trips: [
+      // EVT_TOPIC_MISSING fires too; this rule points at the sink.
+      { proto: event("A", { topic: null, sinks: ['table: "T.A"'] }), expect: [{ at: "sink:" }] },
+      {
+        proto: event("A", { sinks: ['table: "T.A"'], body: "  string id = 1;\n  Meta meta = 2;" }) + 'message Meta { string tag = 1 [(evt.v1.field) = { column: "TAG" }]; }\n',
+        expect: [{ at: "string tag", severity: "warning" }],
+      },
+    ],
+    near: [
+      event("A", { sinks: ['table: "T.A" flatten_nested: true'], body: "  string id = 1;\n  Meta meta = 2;" }) +
+        'message Meta { string tag = 1 [(evt.v1.field) = { column: "TAG" }]; }\n',
+    ],
+  },
+  EVT_UPSERT_WITHOUT_KEY: {
+    trips: [{ proto: event("A", { sinks: ['table: "T.A" mode: UPSERT'] }), expect: [{ at: "sink:" }] }],
+    near: [event("A", { key: "id", sinks: ['table: "T.A" mode: UPSERT'] })],
+  },
+};
