@@ -9,3 +9,5 @@ export { uuidv7, uuidv7Time } from "./uuid7.js";
 export * from "./kafka/adapter.js";
 export * from "./kafka/topics.js";
 export { H as CE_HEADERS, DLQ as DLQ_HEADERS, dlqTopicOf } from "./kafka/headers.js";
+export * from "./log.js";
+export { startRunner, type Runner, type RunnerOptions } from "./kafka/runner.js";

@@ -44,3 +44,65 @@ export async function ensureKafka(): Promise<string[]> {
 export function uniqueTopic(prefix: string): string {
   return `${prefix}.${Date.now().toString(36)}${randomBytes(3).toString("hex")}`;
 }
+
+/** Reads `count` records of `topic` from the beginning with a throwaway group (raw kafkajs), or fails after `timeoutMs`. */
+export async function readTopic(topic: string, count: number, timeoutMs = 30_000): Promise<import("kafkajs").KafkaMessage[]> {
+  const { default: kafkajs } = await import("kafkajs");
+  const kafka = new kafkajs.Kafka({ brokers: kafkaBrokers(), clientId: "evt-test-reader", logLevel: kafkajs.logLevel.NOTHING });
+  const consumer = kafka.consumer({ groupId: `reader-${topic}-${randomBytes(4).toString("hex")}` });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  const got: import("kafkajs").KafkaMessage[] = [];
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`read ${got.length}/${count} records of ${topic} in ${timeoutMs} ms`)), timeoutMs);
+      void consumer.run({
+        eachMessage: async ({ message }) => {
+          got.push(message);
+          if (got.length >= count) {
+            clearTimeout(timer);
+            resolve();
+          }
+        },
+      });
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+  return got;
+}
+
+/** Produces raw records (no evt validation): for poison-message tests. */
+export async function produceRaw(topic: string, messages: import("kafkajs").Message[]): Promise<void> {
+  const { default: kafkajs } = await import("kafkajs");
+  const kafka = new kafkajs.Kafka({ brokers: kafkaBrokers(), clientId: "evt-test-raw", logLevel: kafkajs.logLevel.NOTHING });
+  const producer = kafka.producer({ allowAutoTopicCreation: false });
+  await producer.connect();
+  try {
+    await producer.send({ topic, messages, acks: -1 });
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+/** Sum of the high-water marks of `topic` (records ever written). */
+export async function topicSize(topic: string): Promise<number> {
+  const { default: kafkajs } = await import("kafkajs");
+  const admin = new kafkajs.Kafka({ brokers: kafkaBrokers(), clientId: "evt-test-admin", logLevel: kafkajs.logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    const offsets = await admin.fetchTopicOffsets(topic);
+    return offsets.reduce((n, o) => n + Number(o.high), 0);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Polls `predicate` every 50 ms until true or `timeoutMs` passes (then throws with `what`). */
+export async function waitFor(predicate: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
