@@ -1,0 +1,231 @@
+/** Wire / JSON rules over field pairs (fields paired by number inside a message present on both sides). */
+import { fieldDescription, inRanges, prettyType, shortName } from "../describe.js";
+import { defineRule, type FieldPair, type Violation } from "../types.js";
+import { breakingDirections, cardinalityReadings, typeReadings } from "./field-types.js";
+
+const element = (p: FieldPair, name: string): string => `${p.message.name}.${name}`;
+
+function hasDirections(d: Partial<Record<string, string>>): boolean {
+  return Object.keys(d).length > 0;
+}
+
+export const FIELD_WIRE_COMPATIBLE_TYPE = defineRule({
+  id: "FIELD_WIRE_COMPATIBLE_TYPE",
+  layer: "wire",
+  category: "WIRE",
+  doc: "Checks that a field's type change keeps every value readable in the binary format, in the directions the mode checks.",
+  subject: "field",
+  check(p, ctx): Violation[] {
+    if (!p.before || !p.after) return [];
+    const directions = breakingDirections(typeReadings("wire", p.before, p.after, ctx));
+    if (!hasDirections(directions)) return [];
+    return [{
+      message: `${fieldDescription(p.after, p.message.name)} changed type from "${prettyType(p.before.type)}" to "${prettyType(p.after.type)}"`,
+      at: p.after.position,
+      element: element(p, p.after.name),
+      directions,
+    }];
+  },
+});
+
+export const FIELD_WIRE_JSON_COMPATIBLE_TYPE = defineRule({
+  id: "FIELD_WIRE_JSON_COMPATIBLE_TYPE",
+  layer: "wire",
+  category: "WIRE_JSON",
+  doc: "Checks that a field's type change that the binary format tolerates also keeps its values readable in the proto3 JSON mapping.",
+  subject: "field",
+  check(p, ctx): Violation[] {
+    if (!p.before || !p.after) return [];
+    const wire = typeReadings("wire", p.before, p.after, ctx);
+    const directions = breakingDirections(typeReadings("json", p.before, p.after, ctx), wire);
+    if (!hasDirections(directions)) return [];
+    return [{
+      message: `${fieldDescription(p.after, p.message.name)} changed type from "${prettyType(p.before.type)}" to "${prettyType(p.after.type)}", which JSON encodes differently`,
+      at: p.after.position,
+      element: element(p, p.after.name),
+      directions,
+    }];
+  },
+});
+
+const isMap = (p: FieldPair): boolean => p.before?.type.kind === "map" || p.after?.type.kind === "map";
+
+export const FIELD_WIRE_COMPATIBLE_CARDINALITY = defineRule({
+  id: "FIELD_WIRE_COMPATIBLE_CARDINALITY",
+  layer: "wire",
+  category: "WIRE",
+  doc: "Checks that a field's cardinality change (implicit, optional, required, repeated) keeps values readable in the binary format.",
+  subject: "field",
+  check(p): Violation[] {
+    if (!p.before || !p.after || isMap(p)) return []; // map ↔ non-map is a type change
+    const directions = breakingDirections(cardinalityReadings("wire", p.before, p.after));
+    if (!hasDirections(directions)) return [];
+    return [{
+      message: `${fieldDescription(p.after, p.message.name)} changed cardinality from "${p.before.cardinality}" to "${p.after.cardinality}"`,
+      at: p.after.position,
+      element: element(p, p.after.name),
+      directions,
+    }];
+  },
+});
+
+export const FIELD_WIRE_JSON_COMPATIBLE_CARDINALITY = defineRule({
+  id: "FIELD_WIRE_JSON_COMPATIBLE_CARDINALITY",
+  layer: "wire",
+  category: "WIRE_JSON",
+  doc: "Checks that a field's cardinality change that the binary format tolerates (singular ↔ repeated) also keeps its JSON shape.",
+  subject: "field",
+  check(p): Violation[] {
+    if (!p.before || !p.after || isMap(p)) return [];
+    const wire = cardinalityReadings("wire", p.before, p.after);
+    const directions = breakingDirections(cardinalityReadings("json", p.before, p.after), wire);
+    if (!hasDirections(directions)) return [];
+    return [{
+      message: `${fieldDescription(p.after, p.message.name)} changed cardinality from "${p.before.cardinality}" to "${p.after.cardinality}", which JSON encodes differently`,
+      at: p.after.position,
+      element: element(p, p.after.name),
+      directions,
+    }];
+  },
+});
+
+export const FIELD_NO_DELETE_UNLESS_NUMBER_RESERVED = defineRule({
+  id: "FIELD_NO_DELETE_UNLESS_NUMBER_RESERVED",
+  layer: "wire",
+  category: "WIRE",
+  doc: "Checks that a field is not deleted unless its number is reserved, so the number is never reused with another meaning.",
+  subject: "field",
+  check(p): Violation[] {
+    if (!p.before || p.after || inRanges(p.number, p.message.after.reservedRanges)) return [];
+    return [{
+      message: `Previously present ${lower(fieldDescription(p.before, p.message.name))} was deleted without reserving the number "${p.number}"`,
+      at: p.message.after.position,
+      element: element(p, p.before.name),
+    }];
+  },
+});
+
+export const FIELD_NO_DELETE_UNLESS_NAME_RESERVED = defineRule({
+  id: "FIELD_NO_DELETE_UNLESS_NAME_RESERVED",
+  layer: "wire",
+  category: "WIRE_JSON",
+  doc: "Checks that a field is not deleted unless its name is reserved, so JSON keys keep one meaning.",
+  subject: "field",
+  check(p): Violation[] {
+    if (!p.before || p.after || p.message.after.reservedNames.includes(p.before.name)) return [];
+    return [{
+      message: `Previously present ${lower(fieldDescription(p.before, p.message.name))} was deleted without reserving the name "${p.before.name}"`,
+      at: p.message.after.position,
+      element: element(p, p.before.name),
+    }];
+  },
+});
+
+export const FIELD_NO_REUSE_RESERVED = defineRule({
+  id: "FIELD_NO_REUSE_RESERVED",
+  layer: "wire",
+  category: "WIRE",
+  doc: "Checks that a new field does not take a number or name the previous version reserved (evt; the reservation's removal alone is RESERVED_MESSAGE_NO_DELETE).",
+  subject: "field",
+  check(p): Violation[] {
+    if (p.before || !p.after) return [];
+    const out: Violation[] = [];
+    if (inRanges(p.number, p.message.before.reservedRanges)) {
+      out.push({ message: `${fieldDescription(p.after, p.message.name)} reused number "${p.number}", which was reserved`, at: p.after.position, element: element(p, p.after.name) });
+    } else if (p.message.before.reservedNames.includes(p.after.name)) {
+      out.push({ message: `${fieldDescription(p.after, p.message.name)} reused name "${p.after.name}", which was reserved`, at: p.after.position, element: element(p, p.after.name) });
+    }
+    return out;
+  },
+});
+
+export const FIELD_SAME_NAME = defineRule({
+  id: "FIELD_SAME_NAME",
+  layer: "wire",
+  category: "WIRE_JSON",
+  doc: "Checks that a field keeps its name (JSON parsers accept the proto name as a key).",
+  subject: "field",
+  check(p): Violation[] {
+    if (!p.before || !p.after || p.before.name === p.after.name) return [];
+    return [{
+      message: `Field "${p.number}" on message "${shortName(p.message.name)}" changed name from "${p.before.name}" to "${p.after.name}"`,
+      at: p.after.position,
+      element: element(p, p.after.name),
+    }];
+  },
+});
+
+export const FIELD_SAME_JSON_NAME = defineRule({
+  id: "FIELD_SAME_JSON_NAME",
+  layer: "wire",
+  category: "WIRE_JSON",
+  doc: "Checks that a field keeps its JSON name (the key JSON writers emit).",
+  subject: "field",
+  check(p): Violation[] {
+    if (!p.before || !p.after || p.before.jsonName === p.after.jsonName) return [];
+    return [{
+      message: `${fieldDescription(p.after, p.message.name)} changed JSON name from "${p.before.jsonName}" to "${p.after.jsonName}"`,
+      at: p.after.position,
+      element: element(p, p.after.name),
+    }];
+  },
+});
+
+export const FIELD_SAME_ONEOF = defineRule({
+  id: "FIELD_SAME_ONEOF",
+  layer: "wire",
+  category: "WIRE",
+  doc: "Checks that a field stays in (or out of) the same oneof.",
+  subject: "field",
+  check(p): Violation[] {
+    if (!p.before || !p.after || p.before.oneof === p.after.oneof) return [];
+    const desc = fieldDescription(p.after, p.message.name);
+    const base = { at: p.after.position, element: element(p, p.after.name) };
+    if (p.before.oneof === undefined) {
+      return [{ ...base, message: `${desc} moved into oneof "${p.after.oneof}"`, directions: { backward: "when several members were set, only the last one is kept" } }];
+    }
+    if (p.after.oneof === undefined) {
+      return [{ ...base, message: `${desc} moved out of oneof "${p.before.oneof}"`, directions: { forward: "when several former members are set, only the last one is kept" } }];
+    }
+    return [{ ...base, message: `${desc} moved from oneof "${p.before.oneof}" to oneof "${p.after.oneof}"` }];
+  },
+});
+
+const ZERO_DEFAULTS = new Set(["", "0", "false", "0.0", "-0"]);
+
+export const FIELD_SAME_DEFAULT = defineRule({
+  id: "FIELD_SAME_DEFAULT",
+  layer: "wire",
+  category: "WIRE",
+  doc: "Checks that a field keeps its declared default value (proto2), which readers substitute for absent values.",
+  subject: "field",
+  check(p): Violation[] {
+    if (!p.before || !p.after) return [];
+    const b = p.before.defaultValue ?? "";
+    const a = p.after.defaultValue ?? "";
+    if (a === b || (ZERO_DEFAULTS.has(a) && ZERO_DEFAULTS.has(b))) return [];
+    return [{
+      message: `${fieldDescription(p.after, p.message.name)} changed default value from "${b}" to "${a}"`,
+      at: p.after.position,
+      element: element(p, p.after.name),
+    }];
+  },
+});
+
+function lower(s: string): string {
+  return s.charAt(0).toLowerCase() + s.slice(1);
+}
+
+export const WIRE_FIELD_RULES = [
+  FIELD_NO_DELETE_UNLESS_NAME_RESERVED,
+  FIELD_NO_DELETE_UNLESS_NUMBER_RESERVED,
+  FIELD_NO_REUSE_RESERVED,
+  FIELD_SAME_DEFAULT,
+  FIELD_SAME_JSON_NAME,
+  FIELD_SAME_NAME,
+  FIELD_SAME_ONEOF,
+  FIELD_WIRE_COMPATIBLE_CARDINALITY,
+  FIELD_WIRE_COMPATIBLE_TYPE,
+  FIELD_WIRE_JSON_COMPATIBLE_CARDINALITY,
+  FIELD_WIRE_JSON_COMPATIBLE_TYPE,
+] as const;
