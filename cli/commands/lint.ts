@@ -15,7 +15,7 @@ export default class Lint extends EvtCommand<typeof Lint> {
     // Findings name files relative to the cwd so they are clickable and match GitHub's paths.
     const displayRoot = path.relative(process.cwd(), config.protoRoot) || ".";
     this.verbose(`linting ${displayRoot}`);
-    const { catalog, findings } = await lintProject({ root: config.protoRoot, displayRoot });
+    const { catalog, findings } = await lintProject({ root: displayRoot, displayRoot });
     this.verbose(`${catalog.events.length} events in ${catalog.files.length} files`);
     return { findings, command: "lint" };
   }
