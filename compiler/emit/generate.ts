@@ -1,0 +1,119 @@
+/**
+ * `evt generate` as a pure function: compiled contracts in, the complete list of output files
+ * out (paths relative to the output directory, sorted, LF, no timestamps). Writing, checking and
+ * caching are elsewhere (write-output.ts, generate-project.ts).
+ *
+ * Output layout (relative to `generated/`):
+ *   ts/<dir>/<file>_pb.ts                    protobuf-es message types (protoc-gen-es, in-process)
+ *   ts/<dir>/<file>_evt.ts                   typed contracts, producers and processors (ts-morph)
+ *   ts/index.ts                              every contract module + `catalog`
+ *   snowflake/tables/<SCHEMA>.<TABLE>.sql    CREATE TABLE IF NOT EXISTS per sink
+ *   snowflake/governance/pii_tags.sql        optional PII object tags
+ *   sinks/evt-sinks.json                     runtime sink config (version 1)
+ *   sinks/kafka-connect/<SCHEMA>.<TABLE>.json  Snowflake Kafka connector per sink
+ *   catalog.json                             the catalog model (formatVersion 1)
+ */
+import path from "node:path";
+import type { BatchConfig } from "../config/schema.js";
+import { EvtError, type Diagnostic } from "../errors.js";
+import type { LoadedContracts } from "../model/build-catalog.js";
+import type { Catalog, EventModel } from "../model/catalog.js";
+import { sinkTableName, sinkTables, type SinkTable } from "../warehouse/sink-table.js";
+import { CATALOG_JSON_PATH, emitCatalogJson } from "./catalog-json.js";
+import { emitKafkaConnect, kafkaConnectPath } from "./sinks/kafka-connect.js";
+import { emitSinkConfig, SINK_CONFIG_PATH } from "./sinks/sink-config.js";
+import { emitPiiTags } from "./snowflake/pii.js";
+import { emitTableDdl, tableDdlPath } from "./snowflake/table-ddl.js";
+import { runProtocGenEs } from "./ts/protoc-gen-es.js";
+
+export type OutputKind = "ts-messages" | "ts-contracts" | "snowflake-ddl" | "snowflake-tags" | "sink-config" | "kafka-connect" | "catalog";
+
+export interface OutputFile {
+  /** Relative to the output directory, `/`-separated. */
+  readonly path: string;
+  readonly content: string;
+  readonly kind: OutputKind;
+}
+
+export interface GenerateOptions {
+  /** Module specifier of the runtime in generated TypeScript (evt.yaml `runtimeImport`). */
+  readonly runtimeImport: string;
+  readonly schemaPrefix: string;
+  readonly batch: BatchConfig;
+  readonly database?: string;
+  /** Prefix for file names in error diagnostics (the proto root as the user wrote it). */
+  readonly displayRoot?: string;
+}
+
+export const PII_TAGS_PATH = "snowflake/governance/pii_tags.sql";
+export const PROTOC_GEN_ES_PARAMETER = "target=ts,import_extension=js";
+
+const byPath = (a: { path: string }, b: { path: string }): number => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+
+/** Events grouped by .proto file, files sorted. */
+function eventsByFile(catalog: Catalog): { file: string; package: string; events: EventModel[] }[] {
+  const map = new Map<string, EventModel[]>();
+  for (const e of catalog.events) map.set(e.file, [...(map.get(e.file) ?? []), e]);
+  return [...map.keys()].sort().map((file) => ({ file, package: map.get(file)![0]!.message.package, events: map.get(file)! }));
+}
+
+/** Top-level message and enum names per file (Java outer class naming needs them). */
+function topLevelNames(catalog: Catalog, file: string): string[] {
+  const all = [...Object.values(catalog.messages), ...Object.values(catalog.enums)];
+  return all.filter((m) => m.file === file && m.fullName === (m.package ? `${m.package}.${m.name}` : m.name)).map((m) => m.name);
+}
+
+/** Resolves every sink table; any problem (names, collisions, keys) stops generation with positions. */
+export function resolveSinkTables(catalog: Catalog, options: Pick<GenerateOptions, "schemaPrefix" | "displayRoot">): SinkTable[] {
+  const diags: Diagnostic[] = [];
+  const tables = sinkTables(catalog, { schemaPrefix: options.schemaPrefix }, diags);
+  if (diags.length > 0) {
+    const root = options.displayRoot ?? "";
+    const shown = diags.map((d) => ({ ...d, file: root ? path.join(root, d.file) : d.file }));
+    throw new EvtError(`cannot generate: ${diags.length} warehouse mapping problem(s) in the contracts`, shown);
+  }
+  return tables;
+}
+
+export async function generate(loaded: LoadedContracts, options: GenerateOptions): Promise<OutputFile[]> {
+  const { catalog, set } = loaded;
+  const out: OutputFile[] = [];
+  const tables = resolveSinkTables(catalog, options);
+
+  // 1. protobuf-es message types for every file of the tree (the vocabulary included: _pb modules import it).
+  const protoFiles = set.file.map((f) => f.name ?? "").filter((n) => n && !n.startsWith("google/protobuf/")).sort();
+  for (const f of runProtocGenEs(set, protoFiles, PROTOC_GEN_ES_PARAMETER)) {
+    out.push({ path: `ts/${f.name}`, content: f.content, kind: "ts-messages" });
+  }
+
+  // 2. contract modules (ts-morph loads TypeScript: imported only when there is something to print).
+  const modules = eventsByFile(catalog);
+  if (modules.length > 0) {
+    const ts = await import("./ts/contracts.js");
+    const { emitIndexModule, INDEX_MODULE_PATH } = await import("./ts/index-module.js");
+    const names = ts.contractNames(catalog);
+    const sinkRefs = new Map(
+      catalog.events.map((e) => [e.fullName, e.sinks.map((s) => ({ table: sinkTableName(s, options).name, mode: s.mode }))] as const),
+    );
+    const project = ts.createPrinter();
+    const emitOptions = { runtimeImport: options.runtimeImport, names, sinkTables: sinkRefs };
+    for (const m of modules) {
+      out.push({ path: ts.contractModulePath(m.file), content: ts.emitContractModule(project, m, catalog, emitOptions), kind: "ts-contracts" });
+    }
+    out.push({ path: INDEX_MODULE_PATH, content: emitIndexModule(modules, names), kind: "ts-contracts" });
+  }
+
+  // 3. warehouse: DDL per sink, PII tags, runtime sink config, Kafka Connect configs.
+  const sinkOptions = { batch: options.batch, ...(options.database ? { database: options.database } : {}) };
+  for (const t of tables) {
+    out.push({ path: tableDdlPath(t), content: emitTableDdl(t), kind: "snowflake-ddl" });
+    out.push({ path: kafkaConnectPath(t), content: emitKafkaConnect(t, sinkOptions, topLevelNames(catalog, t.event.file)), kind: "kafka-connect" });
+  }
+  out.push({ path: PII_TAGS_PATH, content: emitPiiTags(tables, options.schemaPrefix), kind: "snowflake-tags" });
+  out.push({ path: SINK_CONFIG_PATH, content: emitSinkConfig(tables, sinkOptions), kind: "sink-config" });
+
+  // 4. the catalog itself.
+  out.push({ path: CATALOG_JSON_PATH, content: emitCatalogJson(catalog), kind: "catalog" });
+
+  return out.sort(byPath);
+}
