@@ -1,0 +1,30 @@
+import path from "node:path";
+import { Flags } from "@oclif/core";
+import { formatGenerateSummary, runGenerate } from "../../compiler/emit/generate-project.js";
+import { EvtCommand, type CommandResult } from "../base-command.js";
+
+export default class Generate extends EvtCommand<typeof Generate> {
+  static override summary = "Generate TypeScript clients, Snowflake DDL, sink configs and catalog.json from the contracts.";
+  static override description =
+    "Compiles the proto root with buf and writes everything under the output directory (evt.yaml `out`, default generated/). " +
+    "Output is byte-identical on rerun; a run with no input change writes nothing. " +
+    "--check writes nothing and exits 1 listing missing, stale and extra files when the directory is out of date.";
+  static override examples = ["<%= config.bin %> generate", "<%= config.bin %> generate --check", "<%= config.bin %> generate --out src/gen --quiet"];
+  static override flags = {
+    check: Flags.boolean({ summary: "Only compare the output directory with what would be generated; exit 1 when it differs." }),
+    out: Flags.string({ summary: "Output directory (overrides evt.yaml `out`).", helpValue: "DIR" }),
+    quiet: Flags.boolean({ summary: "Print nothing on success." }),
+  };
+
+  protected async exec(): Promise<CommandResult> {
+    const config = this.evtConfig();
+    const outDir = this.flags.out !== undefined ? path.resolve(this.flags.out) : config.out;
+    const check = this.flags.check;
+    this.verbose(`generating from ${config.protoRoot} into ${outDir}${check ? " (check)" : ""}`);
+    const result = await runGenerate({ config, outDir, check });
+    const failed = check && result.diff.missing.length + result.diff.stale.length + result.diff.extra.length > 0;
+    const displayOut = path.relative(process.cwd(), outDir) || ".";
+    const text = this.flags.quiet && !failed ? undefined : formatGenerateSummary(result, check, displayOut);
+    return { failed, json: result, ...(text !== undefined ? { text } : {}) };
+  }
+}

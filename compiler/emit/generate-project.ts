@@ -1,0 +1,187 @@
+/**
+ * `evt generate` end to end: compile the proto root, generate, then write or check the output
+ * directory. A rerun with no input change takes the fast path: a fingerprint of everything that
+ * decides the output (proto files, options, generator code, generator dependency versions) is
+ * compared with the one cached from the last run together with the hashes of the files it
+ * produced; when both match what is on disk, neither buf, protoc-gen-es nor ts-morph is loaded.
+ * Heavy modules are imported lazily for that reason.
+ */
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import type { EvtConfig } from "../config/schema.js";
+import type { OutputFile, OutputKind } from "./generate.js";
+import { diffOutput, isClean, sha256, writeOutput, type OutputDiff } from "./write-output.js";
+
+export interface GenerateRunOptions {
+  readonly config: EvtConfig;
+  /** Absolute output directory (`--out`), default `config.out`. */
+  readonly outDir?: string;
+  /** Compare only; never write. */
+  readonly check?: boolean;
+  /** Directory of the no-change cache; null disables it. Default `<config.baseDir>/.cache/evt`. */
+  readonly cacheDir?: string | null;
+  /** Proto root as shown in error positions (default: relative to the cwd). */
+  readonly displayRoot?: string;
+}
+
+export interface GenerateRunResult {
+  readonly outDir: string;
+  /** Files generate produces, per kind. */
+  readonly counts: Readonly<Partial<Record<OutputKind, number>>>;
+  readonly files: number;
+  /** How the output directory differed before this run (empty: it was up to date). */
+  readonly diff: OutputDiff;
+  /** Whether this run wrote the output directory. */
+  readonly written: boolean;
+  /** True when the cached fingerprint matched and nothing was regenerated. */
+  readonly cacheHit: boolean;
+  readonly ms: number;
+}
+
+const CACHE_FORMAT = 1;
+
+interface CacheEntry {
+  readonly format: number;
+  readonly input: string;
+  readonly files: Record<string, { readonly sha256: string; readonly kind: OutputKind }>;
+}
+
+function walkFiles(dir: string, visit: (rel: string, abs: string) => void, rel = ""): void {
+  for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    if (entry.name.startsWith(".") || entry.name === "node_modules") continue;
+    const abs = path.join(dir, entry.name);
+    const r = rel ? `${rel}/${entry.name}` : entry.name;
+    if (entry.isDirectory()) walkFiles(abs, visit, r);
+    else visit(r, abs);
+  }
+}
+
+const require = createRequire(import.meta.url);
+const DEPENDENCIES = ["@bufbuild/buf", "@bufbuild/protobuf", "@bufbuild/protoc-gen-es", "@bufbuild/protoplugin", "ts-morph"];
+
+/** Everything that decides the output, hashed: proto tree contents, options, generator code and dependency versions. */
+export function inputFingerprint(config: EvtConfig): string {
+  const h = sha256Stream();
+  h.add(`format ${CACHE_FORMAT}\n`);
+  h.add(JSON.stringify({ runtimeImport: config.runtimeImport, warehouse: config.warehouse }) + "\n");
+  walkFiles(config.protoRoot, (rel, abs) => h.add(`proto ${rel} ${sha256(readFileSync(abs))}\n`));
+  // The generator's own code (compiler/ as it runs: sources under tsx, dist/ when built): size and mtime suffice.
+  const compilerDir = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+  walkFiles(compilerDir, (rel, abs) => {
+    const s = statSync(abs);
+    h.add(`code ${rel} ${s.size} ${s.mtimeMs}\n`);
+  });
+  for (const dep of DEPENDENCIES) {
+    try {
+      h.add(`dep ${dep} ${(require(`${dep}/package.json`) as { version: string }).version}\n`);
+    } catch {
+      h.add(`dep ${dep} ?\n`);
+    }
+  }
+  return h.digest();
+}
+
+function sha256Stream(): { add(s: string): void; digest(): string } {
+  const hash = createHash("sha256");
+  return { add: (s) => void hash.update(s), digest: () => hash.digest("hex") };
+}
+
+function cacheFile(cacheDir: string, outDir: string): string {
+  return path.join(cacheDir, `generate-${sha256(path.resolve(outDir)).slice(0, 16)}.json`);
+}
+
+function readCache(file: string): CacheEntry | undefined {
+  try {
+    const c = JSON.parse(readFileSync(file, "utf8")) as CacheEntry;
+    return c.format === CACHE_FORMAT ? c : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function writeCache(file: string, entry: CacheEntry): void {
+  try {
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, JSON.stringify(entry));
+  } catch {
+    // The cache is an optimisation only; an unwritable cache directory is not an error.
+  }
+}
+
+function countKinds(kinds: Iterable<OutputKind>): Partial<Record<OutputKind, number>> {
+  const out: Partial<Record<OutputKind, number>> = {};
+  for (const k of kinds) out[k] = (out[k] ?? 0) + 1;
+  return Object.fromEntries(Object.entries(out).sort(([a], [b]) => (a < b ? -1 : 1)));
+}
+
+/** Loads the contracts and generates every output file (no I/O on the output directory). */
+export async function generateFiles(config: EvtConfig, displayRoot?: string): Promise<OutputFile[]> {
+  const [{ loadCatalog }, { generate }] = await Promise.all([import("../model/build-catalog.js"), import("./generate.js")]);
+  const loaded = await loadCatalog(config.protoRoot, "");
+  return generate(loaded, {
+    runtimeImport: config.runtimeImport,
+    schemaPrefix: config.warehouse.schemaPrefix,
+    batch: config.warehouse.batch,
+    ...(config.warehouse.database ? { database: config.warehouse.database } : {}),
+    displayRoot: displayRoot ?? (path.relative(process.cwd(), config.protoRoot) || "."),
+  });
+}
+
+export async function runGenerate(options: GenerateRunOptions): Promise<GenerateRunResult> {
+  const started = performance.now();
+  const { config } = options;
+  const outDir = path.resolve(options.outDir ?? config.out);
+  const cacheDir = options.cacheDir === undefined ? path.join(config.baseDir, ".cache", "evt") : options.cacheDir;
+  const elapsed = (): number => Math.round(performance.now() - started);
+
+  let input: string | undefined;
+  if (cacheDir !== null && existsSync(config.protoRoot)) {
+    input = inputFingerprint(config);
+    const cached = readCache(cacheFile(cacheDir, outDir));
+    if (cached && cached.input === input) {
+      const expected = new Map(Object.entries(cached.files).map(([p, f]) => [p, f.sha256]));
+      const diff = diffOutput(outDir, expected);
+      // Inputs unchanged: the cached hashes are exactly what generate would produce, so a
+      // check needs no regeneration at all, and an up-to-date directory needs no write.
+      if (isClean(diff) || options.check) {
+        const counts = countKinds(Object.values(cached.files).map((f) => f.kind));
+        return { outDir, counts, files: expected.size, diff, written: false, cacheHit: true, ms: elapsed() };
+      }
+    }
+  }
+
+  const files = await generateFiles(config, options.displayRoot);
+  const diff = diffOutput(outDir, files);
+  const written = options.check ? false : writeOutput(outDir, files, diff);
+  if (cacheDir !== null && input !== undefined) {
+    writeCache(cacheFile(cacheDir, outDir), {
+      format: CACHE_FORMAT,
+      input,
+      files: Object.fromEntries(files.map((f) => [f.path, { sha256: sha256(f.content), kind: f.kind }])),
+    });
+  }
+  return { outDir, counts: countKinds(files.map((f) => f.kind)), files: files.length, diff, written, cacheHit: false, ms: elapsed() };
+}
+
+/** The terminal summary (one line per kind, then totals). */
+export function formatGenerateSummary(r: GenerateRunResult, check: boolean, displayOut: string): string {
+  const changed = r.diff.missing.length + r.diff.stale.length + r.diff.extra.length;
+  const secs = (r.ms / 1000).toFixed(2);
+  const lines: string[] = [];
+  if (check) {
+    if (changed === 0) return `${displayOut} is up to date (${r.files} files, ${secs} s)`;
+    lines.push(`${displayOut} is stale: ${changed} file(s) differ from evt generate (run evt generate and commit the result)`);
+    for (const p of r.diff.missing) lines.push(`  missing ${path.posix.join(displayOut, p)}`);
+    for (const p of r.diff.stale) lines.push(`  stale   ${path.posix.join(displayOut, p)}`);
+    for (const p of r.diff.extra) lines.push(`  extra   ${path.posix.join(displayOut, p)}`);
+    return lines.join("\n");
+  }
+  for (const [kind, n] of Object.entries(r.counts)) lines.push(`  ${kind.padEnd(14)} ${n}`);
+  const what = r.written
+    ? `wrote ${r.files} files to ${displayOut} (${r.diff.missing.length} new, ${r.diff.stale.length} changed, ${r.diff.extra.length} removed)`
+    : `${displayOut} is up to date (${r.files} files, nothing written${r.cacheHit ? ", cached" : ""})`;
+  return [...lines, `${what} in ${secs} s`].join("\n");
+}
