@@ -287,14 +287,19 @@ export async function startRunner(options: RunnerOptions): Promise<Runner> {
         throw e;
       }
       control.resolveOffset(rec.offset);
+      // a batch can hold thousands of records (compressed record batches): heartbeat and commit
+      // progress inside it, so a crash mid-batch redoes at most one commit interval of work
       const now = Date.now();
-      if (now - lastBeat > 1000) {
+      if (now - lastBeat >= tickMs) {
         lastBeat = now;
         await control.heartbeat();
+        await control.commit();
       }
     }
     await control.commit();
   }
+
+  const tickMs = Math.min(1000, options.commitIntervalMs ?? 1000);
 
   let shutdownPromise: Promise<void> | undefined;
   function shutdown(): Promise<void> {
