@@ -54,9 +54,12 @@ export function bindProducer<S extends DescMessage>(
 export interface ProducerBatching {
   /** How long the first queued event waits for others before a request goes out (default 0: send at once). */
   readonly lingerMs?: number;
-  /** Events per produce request (default 10,000). A single send() is never split. */
+  /** Events per produce request (default 5,000); a larger send() is split into several requests, in order. */
   readonly maxMessages?: number;
-  /** Bytes (values + keys) per produce request (default 4 MiB). */
+  /**
+   * Bytes (values, keys, headers) per produce request (default 1,000,000): below the broker's
+   * default `message.max.bytes` (1 MiB per record batch), which a partition's share never exceeds.
+   */
   readonly maxBytes?: number;
   /** Produce requests in flight at once (default 1; kafkajs serialises idempotent requests per broker anyway). */
   readonly maxInFlight?: number;
@@ -116,8 +119,8 @@ export function createProducer(options: ProducerOptions): EvtKafkaProducer {
   const compression = options.compression ?? "gzip";
   const timeoutMs = options.timeoutMs ?? 30_000;
   const lingerMs = options.batching?.lingerMs ?? 0;
-  const maxMessages = options.batching?.maxMessages ?? 10_000;
-  const maxBytes = options.batching?.maxBytes ?? 4 * 1024 * 1024;
+  const maxMessages = options.batching?.maxMessages ?? 5_000;
+  const maxBytes = options.batching?.maxBytes ?? 1_000_000;
   const maxInFlight = Math.max(1, options.batching?.maxInFlight ?? 1);
   const sourceBuf = Buffer.from(options.source);
 
@@ -266,6 +269,7 @@ export function createProducer(options: ProducerOptions): EvtKafkaProducer {
     const time = new Date(started).toISOString();
     const records: OutgoingRecord[] = new Array(list.length);
     const ids: string[] = new Array(list.length);
+    const recordBytes: number[] = new Array(list.length);
     let bytes = 0;
     for (let i = 0; i < list.length; i++) {
       const event = list[i]!;
@@ -280,10 +284,32 @@ export function createProducer(options: ProducerOptions): EvtKafkaProducer {
         [H.contentType]: w.contentType, [H.schema]: w.schema,
       };
       records[i] = { key, value, headers, partition: pick(contract.topic, key, partitions) };
-      bytes += value.length + (key ? key.length : 0) + w.headerBytes;
+      const b = value.length + (key ? key.length : 0) + w.headerBytes;
+      recordBytes[i] = b;
+      bytes += b;
     }
+    if (records.length <= maxMessages && bytes <= maxBytes) return enqueue(contract.topic, records, ids, bytes, started);
+    // larger than one request may be (the broker refuses record batches over message.max.bytes):
+    // split, in order; the queue keeps the chunks in sequence
+    const chunks: Promise<SendResult[]>[] = [];
+    let from = 0;
+    let chunkBytes = 0;
+    for (let i = 0; i < records.length; i++) {
+      const b = recordBytes[i]!;
+      if (i > from && (i - from >= maxMessages || chunkBytes + b > maxBytes)) {
+        chunks.push(enqueue(contract.topic, records.slice(from, i), ids.slice(from, i), chunkBytes, started));
+        from = i;
+        chunkBytes = 0;
+      }
+      chunkBytes += b;
+    }
+    chunks.push(enqueue(contract.topic, records.slice(from), ids.slice(from), chunkBytes, started));
+    return (await Promise.all(chunks)).flat();
+  }
+
+  function enqueue(topic: string, records: OutgoingRecord[], ids: string[], bytes: number, started: number): Promise<SendResult[]> {
     return new Promise<SendResult[]>((resolve, reject) => {
-      queue.push({ topic: contract.topic, records, ids, bytes, started, resolve, reject });
+      queue.push({ topic, records, ids, bytes, started, resolve, reject });
       queuedMessages += records.length;
       queuedBytes += bytes;
       schedule();

@@ -114,3 +114,28 @@ describe("evt producer (fake Kafka)", () => {
     expect(metrics.sent).toBe(2);
   });
 });
+
+describe("evt producer request sizes", () => {
+  it("splits one large send() into requests within maxMessages/maxBytes, keeping order and per-event results", async () => {
+    const kafka = fakeKafka([{ topic: "shop.page", partitions: 1 }]);
+    const producer = createProducer({ client: kafka, source: "s", batching: { maxMessages: 4, maxBytes: 100_000 } });
+    await producer.connect();
+    const events = Array.from({ length: 10 }, (_, i) => create(PageViewedSchema, { sessionId: 1n, url: `/${i}` }));
+    const res = await producer.send(page, events);
+    expect(kafka.requests.map((r) => r[0]!.records.length)).toEqual([4, 4, 2]);
+    expect(res.map((r) => r.offset)).toEqual(["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"]);
+    const urls = kafka.requests.flatMap((r) => r[0]!.records.map((x) => fromBinary(PageViewedSchema, x.value).url));
+    expect(urls).toEqual(events.map((e) => e.url));
+
+    const big = createProducer({ client: kafka, source: "s" });
+    await big.connect();
+    kafka.requests.length = 0;
+    await big.send(page, Array.from({ length: 3000 }, () => create(PageViewedSchema, { sessionId: 1n, payload: new Uint8Array(1000) })));
+    // 3000 × ~1.1 KB does not fit one 1 MB request
+    expect(kafka.requests.length).toBeGreaterThan(3);
+    for (const r of kafka.requests) {
+      const size = r[0]!.records.reduce((n, x) => n + x.value.length, 0);
+      expect(size).toBeLessThanOrEqual(1_000_000);
+    }
+  });
+});
