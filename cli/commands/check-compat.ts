@@ -34,6 +34,7 @@ export default class CheckCompat extends EvtCommand<typeof CheckCompat> {
       approvalsFile: config.approvals,
       historyDir: config.history.dir,
       migrationsDir: path.join(config.out, "snowflake", "migrations"),
+      schemaPrefix: config.warehouse.schemaPrefix,
     });
     this.verbose(`compared ${path.relative(cwd, config.protoRoot) || "."} with ${result.baseline.label}` + (result.history.length ? ` and ${result.history.length} history versions` : ""));
     return { findings: result.findings, command: "check-compat", groupByFile: true };

@@ -16,6 +16,7 @@ export interface CheckOptions {
   readonly mode?: CompatibilityMode;
   /** Normalised statements of committed migrations (warehouse rules). */
   readonly migrations?: ReadonlySet<string>;
+  readonly schemaPrefix?: string;
   readonly rules?: readonly AnyCompatRule[];
   /** Comparing against an older history version: only elements in a _TRANSITIVE mode count. */
   readonly transitiveOnly?: boolean;
@@ -55,7 +56,7 @@ function messageUnder(v: Violation, mode: ModeSpec): string | undefined {
 export function checkCompat(versions: Versions, options: CheckOptions = {}): Finding[] {
   const pairs = pairCatalogs(versions);
   const modeOf = resolveModes(versions, options.mode);
-  const ctx: RuleContext = { ...versions, migrations: options.migrations ?? new Set() };
+  const ctx: RuleContext = { ...versions, migrations: options.migrations ?? new Set(), schemaPrefix: options.schemaPrefix ?? "" };
   const findings: Finding[] = [];
   for (const rule of options.rules ?? COMPAT_RULES) {
     const check = rule.check as (pair: PairBySubject[Subject], ctx: RuleContext) => readonly Violation[];

@@ -28,6 +28,8 @@ export interface CheckCompatRequest {
   readonly historyDir: string;
   /** Directory of committed migrations (`generated/snowflake/migrations`). */
   readonly migrationsDir: string;
+  /** `warehouse.schemaPrefix` (migration statements name prefixed schemas). */
+  readonly schemaPrefix?: string;
 }
 
 export interface CheckCompatResult {
@@ -47,7 +49,8 @@ export async function runCheckCompat(req: CheckCompatRequest): Promise<CheckComp
     loadBaseline(req.against, { protoRoot: req.protoRoot, displayRoot, cwd: req.cwd }),
   ]);
   const migrations = readMigrationStatements(req.migrationsDir);
-  const findings: Finding[] = checkCompat({ before: baseline.catalog, after }, { ...(req.mode ? { mode: req.mode } : {}), migrations });
+  const base = { ...(req.mode ? { mode: req.mode } : {}), migrations, schemaPrefix: req.schemaPrefix ?? "" };
+  const findings: Finding[] = checkCompat({ before: baseline.catalog, after }, base);
 
   const history: string[] = [];
   if (usesTransitive(after, req.mode)) {
@@ -55,7 +58,7 @@ export async function runCheckCompat(req: CheckCompatRequest): Promise<CheckComp
       const catalog = catalogFromDescriptorSet(readDescriptorSetFile(version), displayRoot).catalog;
       const label = path.basename(version);
       history.push(label);
-      findings.push(...checkCompat({ before: catalog, after }, { ...(req.mode ? { mode: req.mode } : {}), migrations, transitiveOnly: true, againstLabel: label }));
+      findings.push(...checkCompat({ before: catalog, after }, { ...base, transitiveOnly: true, againstLabel: label }));
     }
   }
   const approvalsDisplay = rel(req.cwd, req.approvalsFile);

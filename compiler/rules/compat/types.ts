@@ -128,6 +128,8 @@ export interface Violation {
 export interface RuleContext extends Versions {
   /** Statements of the committed migrations, normalised (warehouse rules pass when theirs exists). */
   readonly migrations: ReadonlySet<string>;
+  /** `warehouse.schemaPrefix` of evt.yaml (sink table names in migrations carry it). */
+  readonly schemaPrefix: string;
 }
 
 export interface CompatRule<S extends Subject = Subject> {
