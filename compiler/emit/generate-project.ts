@@ -119,8 +119,14 @@ function countKinds(kinds: Iterable<OutputKind>): Partial<Record<OutputKind, num
 
 /** Loads the contracts and generates every output file (no I/O on the output directory). */
 export async function generateFiles(config: EvtConfig, displayRoot?: string): Promise<OutputFile[]> {
-  const [{ loadCatalog }, { generate }] = await Promise.all([import("../model/build-catalog.js"), import("./generate.js")]);
-  const loaded = await loadCatalog(config.protoRoot, "");
+  const [{ buildDescriptorSet }, { catalogFromDescriptorSet }, { generate }, { canonicalFileOrder }] = await Promise.all([
+    import("../load/buf-build.js"),
+    import("../model/build-catalog.js"),
+    import("./generate.js"),
+    import("./descriptor-order.js"),
+  ]);
+  const { set } = await buildDescriptorSet(config.protoRoot);
+  const loaded = catalogFromDescriptorSet(canonicalFileOrder(set), "");
   return generate(loaded, {
     runtimeImport: config.runtimeImport,
     schemaPrefix: config.warehouse.schemaPrefix,

@@ -65,9 +65,18 @@ export function diffOutput(dir: string, files: readonly PlannedFile[] | Readonly
   return { missing, stale, extra };
 }
 
+/** Best-effort cleanup that never masks the original error (the path may not even be reachable). */
+function removeQuietly(p: string): void {
+  try {
+    rmSync(p, { recursive: true, force: true });
+  } catch {
+    // nothing to clean, or not removable: the original error is what matters
+  }
+}
+
 function notWritable(dir: string, e: unknown): EvtError {
   const err = e as NodeJS.ErrnoException;
-  return new EvtError(`output directory ${dir} is not writable: ${err.code ?? ""} ${err.message}`.replace(/\s+/g, " ").trim(), [], { cause: e });
+  return new EvtError(`output directory ${dir} is not writable: ${err.message}`, [], { cause: e });
 }
 
 /**
@@ -95,7 +104,7 @@ export function writeOutput(dir: string, files: readonly PlannedFile[], diff = d
       if (existsSync(src)) cpSync(src, path.join(tmp, d), { recursive: true });
     }
   } catch (e) {
-    rmSync(tmp, { recursive: true, force: true });
+    removeQuietly(tmp);
     throw notWritable(dir, e);
   }
   // The swap: two renames in the same parent directory.
@@ -104,7 +113,7 @@ export function writeOutput(dir: string, files: readonly PlannedFile[], diff = d
     renameSync(tmp, abs);
   } catch (e) {
     if (!existsSync(abs) && existsSync(old)) renameSync(old, abs);
-    rmSync(tmp, { recursive: true, force: true });
+    removeQuietly(tmp);
     throw notWritable(dir, e);
   }
   rmSync(old, { recursive: true, force: true });
