@@ -88,6 +88,13 @@ export interface ConsumerPort {
   onAssignment(listener: (assignment: Record<string, number[]>) => void): void;
   /** Called when the driver gives up (a crash it will not restart from). */
   onFatal(listener: (error: KafkaClientError) => void): void;
+  /**
+   * Moves the fetch position of an assigned partition (after `run`); batches already fetched
+   * for it become stale. Sinks use it to resume from the warehouse's high-water offset.
+   */
+  seek?(topic: string, partition: number, offset: string): void;
+  /** Commits these next-offsets for the group now (offset = last processed + 1). */
+  commitOffsets?(offsets: readonly { topic: string; partition: number; offset: string }[]): Promise<void>;
   /** Stops fetching, commits resolved offsets, leaves the group. */
   disconnect(): Promise<void>;
 }
@@ -274,6 +281,16 @@ function kafkajsConsumer(consumer: Consumer): ConsumerPort {
       consumer.on(consumer.events.CRASH, (e) => {
         if (!e.payload.restart) listener(translateKafkaError(e.payload.error));
       });
+    },
+    seek(topic, partition, offset) {
+      consumer.seek({ topic, partition, offset });
+    },
+    async commitOffsets(offsets) {
+      try {
+        await consumer.commitOffsets(offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: o.offset })));
+      } catch (e) {
+        throw translateKafkaError(e);
+      }
     },
     async disconnect() {
       await consumer.disconnect();
