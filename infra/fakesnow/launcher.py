@@ -213,6 +213,21 @@ def from_binding(binding: dict[str, Any]) -> Any:
     return None if binding.get("value") is None else _from_binding(binding)
 
 
+_insert_table_comment_sql = info_schema.insert_table_comment_sql
+
+
+def insert_table_comment_sql(catalog: str, schema: str, table: str, comment: str) -> str:
+    """fakesnow 0.12.1 splices the table comment into SQL unescaped: a comment with a quote
+    (`COMMENT = 'the courier''s phone'`) fails the CREATE TABLE after the table was made. And it
+    records a NULL comment for every CREATE with a property (TRANSIENT, TEMPORARY — also the temp
+    table its MERGE emulation creates), a write to the global catalog database that DuckDB refuses
+    inside a transaction that already wrote to the user's database: MERGE inside BEGIN … COMMIT
+    failed. Without a comment there is nothing to record."""
+    if comment is None:
+        return "SELECT 1"
+    return _insert_table_comment_sql(catalog, schema, table, comment.replace("'", "''"))
+
+
 def checkpoint() -> None:
     """Write the DuckDB files out so a restart needn't replay their WAL (it would, after a kill)."""
     conn = fs_server.shared_fs.duck_conn
@@ -232,6 +247,7 @@ async def lifespan(_app: Starlette) -> AsyncIterator[None]:
 
 def build_app() -> Starlette:
     fs_server.from_binding = from_binding
+    info_schema.insert_table_comment_sql = insert_table_comment_sql
     overrides = {"/queries/v1/query-request": query_request, "/session/v1/login-request": login_request}
     routes = [
         Route(r.path, overrides[r.path], methods=list(r.methods or [])) if r.path in overrides else r
