@@ -1,0 +1,337 @@
+/**
+ * Event → warehouse row. Each sink column is compiled once against the contract's schema into an
+ * accessor that walks its `path` by proto field names (protobuf-es reflection) and returns one
+ * neutral cell, the same for every warehouse:
+ *
+ *   number, duration_ns            exact decimal text (uint64 18446744073709551615 stays exact)
+ *   float                          JS number (NaN/±Infinity kept)
+ *   boolean                        boolean
+ *   varchar, enum_name, oneof_case text (enum → value name; oneof → member's proto name or NULL)
+ *   binary                         lower-case hex
+ *   timestamp                      "YYYY-MM-DD HH:MM:SS.fffffffff", UTC, nanoseconds
+ *   variant, array                 JSON text (protobuf JSON mapping: int64 as strings, enums by name)
+ *
+ * Writers turn cells into their dialect (TO_TIMESTAMP_NTZ, PARSE_JSON, TO_BINARY(?, 'HEX') /
+ * CAST). Values are never spliced into SQL. A row that cannot fit its table (NULL into NOT NULL,
+ * VARCHAR(n) or NUMBER(p,0) overflow) is rejected here with the column named, before it can fail a
+ * whole batch in the warehouse.
+ */
+import { fromBinary, toJson, type DescField, type DescMessage, type DescOneof, type Message } from "@bufbuild/protobuf";
+import { reflect, type ReflectMessage } from "@bufbuild/protobuf/reflect";
+import { ScalarType } from "@bufbuild/protobuf";
+import { isWrapperDesc } from "@bufbuild/protobuf/wkt";
+import { RuntimeConfigError } from "../errors.js";
+import type { ColumnKind, MetadataColumn, SinkColumn, SinkConfig, SinkSpec } from "./config.js";
+
+export type Cell = string | number | boolean | null;
+
+/** What the mapper needs from a consumed record besides the decoded event. */
+export interface RecordMeta {
+  readonly id: string;
+  /** `ce_time` as sent (RFC 3339), or undefined. */
+  readonly time?: string;
+  readonly source?: string;
+  readonly schema?: string;
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: string;
+  /** When the sink read the record, ms since epoch. */
+  readonly ingestMs: number;
+}
+
+export interface MappedRow {
+  readonly cells: readonly Cell[];
+  readonly eventId: string;
+  readonly partition: number;
+  readonly offset: string;
+  /** Approximate encoded size, for the byte bound of a batch. */
+  readonly bytes: number;
+}
+
+/** A row the table cannot take; it goes to the DLQ with `reason`, never blocking the partition. */
+export class RowRejectedError extends Error {
+  override name = "RowRejectedError";
+  constructor(message: string, readonly column?: string) {
+    super(message);
+  }
+}
+
+type Accessor = (root: ReflectMessage, cache: JsonCache) => Cell;
+type JsonCache = Map<ReflectMessage, Record<string, unknown>>;
+
+interface CompiledColumn {
+  readonly name: string;
+  readonly kind: ColumnKind;
+  readonly nullable: boolean;
+  readonly check: ((cell: Cell) => string | undefined) | undefined;
+  readonly get: Accessor;
+}
+
+export interface RowMapper {
+  readonly sink: SinkSpec;
+  readonly schema: DescMessage;
+  /** Table column names, in cell order (metadata columns first). */
+  readonly columnNames: readonly string[];
+  readonly columnKinds: readonly ColumnKind[];
+  /** Decodes the record value and maps it; throws RowRejectedError for a row the table cannot take. */
+  mapRecord(value: Uint8Array, meta: RecordMeta): MappedRow;
+  mapEvent(event: Message, meta: RecordMeta, bytes?: number): MappedRow;
+}
+
+// ---- cell formats ---------------------------------------------------------------------------
+
+const NS_PER_S = 1_000_000_000n;
+
+/** Epoch nanoseconds → "YYYY-MM-DD HH:MM:SS.fffffffff" (UTC). */
+export function formatTimestampNs(ns: bigint): string {
+  let seconds = ns / NS_PER_S;
+  let nanos = ns % NS_PER_S;
+  if (nanos < 0n) {
+    nanos += NS_PER_S;
+    seconds -= 1n;
+  }
+  const iso = new Date(Number(seconds) * 1000).toISOString(); // exact: whole seconds
+  const date = iso.startsWith("+") || iso.startsWith("-") ? iso.slice(0, 20) : iso.slice(0, 19);
+  return `${date.replace("T", " ")}.${nanos.toString().padStart(9, "0")}`;
+}
+
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9})\d*)?([Zz]|[+-]\d{2}:\d{2})?$/;
+
+/** RFC 3339 text (as in `ce_time`) → epoch nanoseconds, keeping every fraction digit; undefined if unparseable. */
+export function parseRfc3339Ns(text: string): bigint | undefined {
+  const m = RFC3339.exec(text);
+  if (!m) return undefined;
+  const [, y, mo, d, h, mi, s, frac, zone] = m;
+  let ms = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s));
+  if (Number.isNaN(ms)) return undefined;
+  if (zone && zone !== "Z" && zone !== "z") {
+    const sign = zone.startsWith("-") ? -1 : 1;
+    ms -= sign * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(4, 6))) * 60_000;
+  }
+  return BigInt(ms) * 1_000_000n + BigInt((frac ?? "").padEnd(9, "0"));
+}
+
+function hex(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex");
+}
+
+function timestampCell(ts: ReflectMessage): Cell {
+  const d = ts.desc;
+  const seconds = ts.get(d.fields.find((f) => f.name === "seconds")!) as bigint;
+  const nanos = ts.get(d.fields.find((f) => f.name === "nanos")!) as number;
+  return formatTimestampNs(BigInt(seconds) * NS_PER_S + BigInt(nanos));
+}
+
+function durationCell(du: ReflectMessage): Cell {
+  const d = du.desc;
+  const seconds = du.get(d.fields.find((f) => f.name === "seconds")!) as bigint;
+  const nanos = du.get(d.fields.find((f) => f.name === "nanos")!) as number;
+  return (BigInt(seconds) * NS_PER_S + BigInt(nanos)).toString();
+}
+
+/** A scalar as the cell of `kind`. */
+function scalarCell(kind: ColumnKind, value: unknown, field: DescField): Cell {
+  if (value === undefined || value === null) return null;
+  switch (kind) {
+    case "number":
+    case "duration_ns":
+      return typeof value === "bigint" ? value.toString() : String(value);
+    case "float":
+      return Number(value);
+    case "boolean":
+      return Boolean(value);
+    case "binary":
+      return hex(value as Uint8Array);
+    case "enum_name": {
+      const e = field.enum;
+      return e?.values.find((v) => v.number === value)?.name ?? String(value);
+    }
+    case "varchar":
+      if (value instanceof Uint8Array) return hex(value);
+      return typeof value === "string" ? value : String(value);
+    default:
+      return typeof value === "object" ? JSON.stringify(value) : String(value);
+  }
+}
+
+// ---- compile ---------------------------------------------------------------------------------
+
+function fieldByName(desc: DescMessage, name: string, where: string): DescField {
+  const f = desc.fields.find((x) => x.name === name);
+  if (!f) throw new RuntimeConfigError(`${where}: ${desc.typeName} has no field ${name}`, { context: { where } });
+  return f;
+}
+
+/** Walks the message steps of a path; returns the holder of the last step, or undefined when a parent is unset. */
+function walk(root: ReflectMessage, steps: readonly DescField[]): ReflectMessage | undefined {
+  let cur = root;
+  for (const f of steps) {
+    if (!cur.isSet(f)) return undefined;
+    cur = cur.get(f) as ReflectMessage;
+  }
+  return cur;
+}
+
+function jsonOf(holder: ReflectMessage, cache: JsonCache): Record<string, unknown> {
+  let j = cache.get(holder);
+  if (!j) {
+    j = toJson(holder.desc, holder.message as never) as Record<string, unknown>;
+    cache.set(holder, j);
+  }
+  return j;
+}
+
+function compileColumn(schema: DescMessage, col: SinkColumn, where: string): Accessor {
+  // every step but the last must be a singular message field
+  const parents: DescField[] = [];
+  let desc = schema;
+  for (const name of col.path.slice(0, -1)) {
+    const f = fieldByName(desc, name, where);
+    if (f.fieldKind !== "message") throw new RuntimeConfigError(`${where}: ${desc.typeName}.${name} is not a message field, cannot walk into it`);
+    parents.push(f);
+    desc = f.message;
+  }
+  const last = col.path[col.path.length - 1]!;
+
+  if (col.kind === "oneof_case") {
+    const oneof: DescOneof | undefined = desc.oneofs.find((o) => o.name === last);
+    if (!oneof) throw new RuntimeConfigError(`${where}: ${desc.typeName} has no oneof ${last}`);
+    return (root) => {
+      const holder = walk(root, parents);
+      return holder?.oneofCase(oneof)?.name ?? null;
+    };
+  }
+
+  const field = fieldByName(desc, last, where);
+  const kind = col.kind;
+  return (root, cache) => {
+    const holder = walk(root, parents);
+    if (!holder) return null;
+    // proto3 implicit-presence scalars are always "set" (0, "", false): read them regardless
+    const hasPresence = field.fieldKind === "message" || field.oneof !== undefined || field.presence !== 2;
+    if (field.fieldKind === "list" || field.fieldKind === "map") {
+      if (kind !== "variant" && kind !== "array") throw new RuntimeConfigError(`${where}: kind ${kind} on a ${field.fieldKind} field`);
+      const v = jsonOf(holder, cache)[field.jsonName];
+      return v === undefined ? null : JSON.stringify(v);
+    }
+    if (hasPresence && !holder.isSet(field)) return null;
+    const value = holder.get(field);
+    if (field.fieldKind === "message") {
+      const msg = value as ReflectMessage;
+      const type = field.message.typeName;
+      if ((col.wrapper || isWrapperDesc(field.message)) && kind !== "variant") {
+        const inner = field.message.fields[0]!;
+        return scalarCell(kind, msg.get(inner), inner);
+      }
+      if (kind === "timestamp") return timestampCell(msg);
+      if (kind === "duration_ns") return durationCell(msg);
+      if (kind === "variant" || kind === "array") return JSON.stringify(toJson(msg.desc, msg.message as never));
+      throw new RuntimeConfigError(`${where}: kind ${kind} on message field of type ${type}`);
+    }
+    if (kind === "variant" || kind === "array") return JSON.stringify(jsonOf(holder, cache)[field.jsonName] ?? null);
+    if (field.fieldKind === "scalar" && field.scalar === ScalarType.BYTES && kind === "binary") return hex(value as Uint8Array);
+    return scalarCell(kind, value, field);
+  };
+}
+
+function metadataAccessor(col: MetadataColumn): (meta: RecordMeta) => Cell {
+  switch (col.source) {
+    case "ce_id": return (m) => m.id;
+    case "ce_source": return (m) => m.source ?? null;
+    case "evt_schema": return (m) => m.schema ?? null;
+    case "kafka.topic": return (m) => m.topic;
+    case "kafka.partition": return (m) => String(m.partition);
+    case "kafka.offset": return (m) => m.offset;
+    case "ce_time": return (m) => {
+      const ns = m.time === undefined ? undefined : parseRfc3339Ns(m.time);
+      return ns === undefined ? null : formatTimestampNs(ns);
+    };
+    case "ingest_time": return (m) => formatTimestampNs(BigInt(m.ingestMs) * 1_000_000n);
+  }
+}
+
+/** A length/precision check from the declared SQL type, when it has one. */
+function limitCheck(name: string, sqlType: string, kind: ColumnKind): ((cell: Cell) => string | undefined) | undefined {
+  const varchar = /^VARCHAR\((\d+)\)$/i.exec(sqlType);
+  if (varchar && (kind === "varchar" || kind === "enum_name" || kind === "oneof_case")) {
+    const max = Number(varchar[1]);
+    return (cell) => {
+      if (typeof cell !== "string") return undefined;
+      // Snowflake counts characters (code points)
+      const n = cell.length <= max ? cell.length : [...cell].length;
+      return n > max ? `value of ${n} characters is too long for ${name} ${sqlType}` : undefined;
+    };
+  }
+  const number = /^NUMBER\((\d+),\s*0\)$/i.exec(sqlType);
+  if (number && (kind === "number" || kind === "duration_ns")) {
+    const p = Number(number[1]);
+    return (cell) => {
+      if (typeof cell !== "string") return undefined;
+      const digits = cell.startsWith("-") ? cell.length - 1 : cell.length;
+      return digits > p ? `value ${cell} has more than ${p} digits for ${name} ${sqlType}` : undefined;
+    };
+  }
+  return undefined;
+}
+
+export function compileRowMapper(config: SinkConfig, sink: SinkSpec, schema: DescMessage): RowMapper {
+  if (schema.typeName !== sink.eventType) {
+    throw new RuntimeConfigError(`sink ${sink.name}: schema ${schema.typeName} is not the sink's event type ${sink.eventType}`, { context: { sink: sink.name } });
+  }
+  const meta = config.metadataColumns.map((c) => ({ c, get: metadataAccessor(c), check: limitCheck(c.name, c.sqlType, c.kind) }));
+  const cols: CompiledColumn[] = sink.columns.map((c) => ({
+    name: c.name,
+    kind: c.kind,
+    nullable: c.nullable,
+    check: limitCheck(c.name, c.sqlType, c.kind),
+    get: compileColumn(schema, c, `sink ${sink.name} column ${c.name}`),
+  }));
+  const columnNames = [...config.metadataColumns.map((c) => c.name), ...cols.map((c) => c.name)];
+  const columnKinds = [...config.metadataColumns.map((c) => c.kind), ...cols.map((c) => c.kind)];
+
+  function mapEvent(event: Message, m: RecordMeta, bytes = 0): MappedRow {
+    const root = reflect(schema, event as never);
+    const cache: JsonCache = new Map();
+    const cells: Cell[] = [];
+    let size = bytes;
+    for (const { c, get, check } of meta) {
+      const v = get(m);
+      if (v === null && !c.nullable) throw new RowRejectedError(`${c.name} is NOT NULL but the record has no value for it`, c.name);
+      const problem = check?.(v);
+      if (problem) throw new RowRejectedError(problem, c.name);
+      cells.push(v);
+    }
+    for (const c of cols) {
+      let v: Cell;
+      try {
+        v = c.get(root, cache);
+      } catch (e) {
+        // e.g. toJson of a google.protobuf.Value with no kind set: the event has no JSON form
+        throw new RowRejectedError(`${c.name}: ${(e as Error).message}`, c.name);
+      }
+      if (v === null && !c.nullable) throw new RowRejectedError(`${c.name} is NOT NULL but the event leaves it unset`, c.name);
+      const problem = c.check?.(v);
+      if (problem) throw new RowRejectedError(problem, c.name);
+      if (bytes === 0 && typeof v === "string") size += v.length;
+      cells.push(v);
+    }
+    return { cells, eventId: m.id, partition: m.partition, offset: m.offset, bytes: size + 8 * cells.length };
+  }
+
+  return {
+    sink,
+    schema,
+    columnNames,
+    columnKinds,
+    mapEvent,
+    mapRecord(value, m) {
+      let event: Message;
+      try {
+        event = fromBinary(schema, value);
+      } catch (e) {
+        throw new RowRejectedError(`value is not a valid ${sink.eventType}: ${(e as Error).message}`);
+      }
+      return mapEvent(event, m, value.byteLength);
+    },
+  };
+}
