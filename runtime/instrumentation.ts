@@ -21,6 +21,18 @@ export interface InstrumentationPayloads {
   "processor.schema_mismatch": { type: string; topic: string; writer: string; reader: string };
   /** Group membership changed: partitions now assigned to this runner. */
   "processor.assigned": { assignment: Record<string, number[]> };
+  /**
+   * A sink batch committed in the warehouse: `rows` sent, `written` new/updated rows, `rejected`
+   * dead-lettered, `latencyMs` of the write, `lagMs` from the newest event's ce_time to the commit,
+   * `offsetLag` records behind the partitions' end (from the fetch, when known).
+   */
+  "sink.flushed": { sink: string; table: string; rows: number; written: number; rejected: number; bytes: number; latencyMs: number; lagMs: number; offsetLag?: number };
+  /** A warehouse write failed transiently and will be retried after `delayMs` (the partition waits). */
+  "sink.retry": { sink: string; table: string; attempt: number; delayMs: number; error: unknown };
+  /** A record the table cannot take went to the sink's DLQ topic. */
+  "sink.dead_lettered": { sink: string; topic: string; partition: number; offset: string; dlqTopic: string; reason: string };
+  /** A sink resumed a partition from the warehouse's high-water offset. */
+  "sink.positioned": { sink: string; topic: string; partition: number; offset: string };
 }
 
 export type InstrumentationEventName = keyof InstrumentationPayloads;
