@@ -23,6 +23,13 @@ describe("compat rule registry", () => {
     expect(missing).toEqual([]);
   });
 
+  it("documents every rule in docs/compat-rules.md", async () => {
+    const { readFileSync } = await import("node:fs");
+    const { REPO_ROOT } = await import("../../helpers/compile-proto.js");
+    const doc = readFileSync(`${REPO_ROOT}/docs/compat-rules.md`, "utf8");
+    expect(COMPAT_RULES.filter((r) => !doc.includes(`| \`${r.id}\` | ${r.layer} | ${r.category} |`)).map((r) => r.id)).toEqual([]);
+  });
+
   it("has no fixture folder for a rule that does not exist", () => {
     const ids = new Set(COMPAT_RULES.map((r) => r.id));
     expect(fixtureRules().filter((d) => !ids.has(d))).toEqual([]);

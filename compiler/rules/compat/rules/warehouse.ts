@@ -6,12 +6,21 @@
  */
 import { normalizeStatement } from "../migrations-index.js";
 import { diffTable, tableOf, type ProblemKind, type TableDiff } from "../../../warehouse/migrations.js";
+import type { SinkModel } from "../../../model/catalog.js";
 import { defineRule, type RuleContext, type SinkPair, type Violation } from "../types.js";
 
 const diffs = new WeakMap<SinkPair, TableDiff>();
 
+const NO_CHANGE: TableDiff = { steps: [], problems: [] };
+
+function sameSink(a: SinkModel, b: SinkModel): boolean {
+  return a.table === b.table && a.mode === b.mode && a.flattenNested === b.flattenNested && a.clusterBy.join() === b.clusterBy.join();
+}
+
 function diffOf(p: SinkPair, ctx: RuleContext): TableDiff | undefined {
   if (!p.before || !p.after) return undefined;
+  // Same descriptors (options included) for the event and every type it reaches, same sink: same table.
+  if (p.event.before.fingerprint === p.event.after.fingerprint && sameSink(p.before, p.after)) return NO_CHANGE;
   let d = diffs.get(p);
   if (!d) {
     const options = { schemaPrefix: ctx.schemaPrefix };
