@@ -5,7 +5,6 @@
 import { createHash } from "node:crypto";
 import { createRequire } from "node:module";
 import path from "node:path";
-import { pathToFileURL } from "node:url";
 import {
   createFileRegistry,
   getOption,
@@ -14,9 +13,11 @@ import {
   ScalarType as PbScalar,
   toBinary,
   type DescEnum,
+  type DescEnumValue,
   type DescField,
   type DescFile,
   type DescMessage,
+  type DescMethod,
   type DescService,
   type FileRegistry,
 } from "@bufbuild/protobuf";
@@ -28,6 +29,8 @@ import {
   FeatureSet_JsonFormat,
   FieldDescriptorProtoSchema,
   MethodOptions_IdempotencyLevel,
+  type DescriptorProto,
+  type EnumDescriptorProto,
   type FeatureSet,
   type FileDescriptorProto,
   type FileDescriptorSet,
@@ -61,11 +64,6 @@ import type {
 
 const require = createRequire(import.meta.url);
 const protopluginDir = path.dirname(require.resolve("@bufbuild/protoplugin"));
-// getComments only: importing the package root also loads its TypeScript transpiler (~0.45 s of
-// startup for every command), so the one module we need is imported by path.
-const { getComments } = (await import(
-  pathToFileURL(path.join(protopluginDir.replace(/([\\/])cjs$/, "$1esm"), "source-code-info.js")).href
-)) as Pick<typeof import("@bufbuild/protoplugin"), "getComments">;
 // protoc-gen-es's own naming (nested `Parent_Child`, reserved-word escaping); not exported by protoplugin.
 const names = require(path.join(protopluginDir, "names.js")) as {
   generatedDescName(desc: DescMessage): string;
@@ -92,7 +90,8 @@ export function isContractFile(name: string): boolean {
 
 export function catalogFromDescriptorSet(set: FileDescriptorSet, displayRoot = ""): LoadedContracts {
   const registry = createFileRegistry(set);
-  const positions = new PositionIndex(set, displayRoot);
+  const positions = new SourceIndex(set, displayRoot);
+  const fingerprints = new FingerprintCache();
   const messages: Record<string, MessageModel> = {};
   const enums: Record<string, EnumModel> = {};
   const events: EventModel[] = [];
@@ -108,7 +107,7 @@ export function catalogFromDescriptorSet(set: FileDescriptorSet, displayRoot = "
     for (const msg of allMessages(file)) {
       const model = messageModel(msg, positions);
       messages[model.fullName] = model;
-      if (hasOption(msg, eventOption)) events.push(eventModel(msg, model, positions));
+      if (hasOption(msg, eventOption)) events.push(eventModel(msg, model, positions, fingerprints));
     }
     for (const en of allEnums(file)) enums[en.typeName] = enumModel(en, positions);
   }
@@ -129,7 +128,7 @@ export function catalogFromDescriptorSet(set: FileDescriptorSet, displayRoot = "
 // ---------------------------------------------------------------------------------------------
 // Elements
 
-function messageModel(msg: DescMessage, positions: PositionIndex): MessageModel {
+function messageModel(msg: DescMessage, positions: SourceIndex): MessageModel {
   return {
     fullName: msg.typeName,
     name: msg.name,
@@ -139,13 +138,13 @@ function messageModel(msg: DescMessage, positions: PositionIndex): MessageModel 
     oneofs: msg.oneofs.map((o) => ({ name: o.name, fields: o.fields.map((f) => f.name) })),
     reservedRanges: msg.proto.reservedRange.map((r) => ({ start: r.start ?? 0, end: (r.end ?? 1) - 1 })),
     reservedNames: [...msg.proto.reservedName],
-    comment: commentOf(msg),
+    comment: positions.commentOf(msg),
     position: positions.of(msg),
     jsonFormat: jsonFormatOf(msg),
   };
 }
 
-function fieldModel(f: DescField, positions: PositionIndex): FieldModel {
+function fieldModel(f: DescField, positions: SourceIndex): FieldModel {
   const opts = hasOption(f, fieldOption) ? getOption(f, fieldOption) : undefined;
   return {
     name: f.name,
@@ -161,7 +160,7 @@ function fieldModel(f: DescField, positions: PositionIndex): FieldModel {
     required: opts?.required ?? false,
     ...(opts?.column ? { column: opts.column } : {}),
     ...(opts?.columnType ? { columnType: opts.columnType } : {}),
-    comment: commentOf(f),
+    comment: positions.commentOf(f),
     position: positions.of(f),
     ...(isFieldSet(f.proto, FieldDescriptorProtoSchema.field.defaultValue) ? { defaultValue: f.proto.defaultValue } : {}),
   };
@@ -173,22 +172,22 @@ function cardinalityOf(f: DescField): FieldModel["cardinality"] {
   return f.presence === FeatureSet_FieldPresence.EXPLICIT ? "optional" : "implicit";
 }
 
-function enumModel(en: DescEnum, positions: PositionIndex): EnumModel {
+function enumModel(en: DescEnum, positions: SourceIndex): EnumModel {
   return {
     fullName: en.typeName,
     name: en.name,
     file: fileName(en.file),
     package: en.file.proto.package ?? "",
-    values: en.values.map((v) => ({ name: v.name, number: v.number, comment: commentOf(v), position: positions.of(v) })),
+    values: en.values.map((v) => ({ name: v.name, number: v.number, comment: positions.commentOf(v), position: positions.of(v) })),
     reservedRanges: en.proto.reservedRange.map((r) => ({ start: r.start ?? 0, end: r.end ?? 0 })), // enum ranges are inclusive
     reservedNames: [...en.proto.reservedName],
-    comment: commentOf(en),
+    comment: positions.commentOf(en),
     position: positions.of(en),
     jsonFormat: jsonFormatOf(en),
   };
 }
 
-function fileModelOf(file: DescFile, positions: PositionIndex): FileModel {
+function fileModelOf(file: DescFile, positions: SourceIndex): FileModel {
   const syntax = file.edition === Edition.EDITION_PROTO2 ? "proto2" : file.edition === Edition.EDITION_PROTO3 ? "proto3" : "editions";
   return {
     name: fileName(file),
@@ -204,7 +203,7 @@ const IDEMPOTENCY: Record<MethodOptions_IdempotencyLevel, ServiceModel["methods"
   [MethodOptions_IdempotencyLevel.IDEMPOTENT]: "IDEMPOTENT",
 };
 
-function serviceModel(svc: DescService, positions: PositionIndex): ServiceModel {
+function serviceModel(svc: DescService, positions: SourceIndex): ServiceModel {
   return {
     fullName: svc.typeName,
     name: svc.name,
@@ -239,9 +238,9 @@ function jsonFormatOf(desc: DescMessage | DescEnum): JsonFormat {
   return format;
 }
 
-function eventModel(msg: DescMessage, message: MessageModel, positions: PositionIndex): EventModel {
+function eventModel(msg: DescMessage, message: MessageModel, positions: SourceIndex, fingerprints: FingerprintCache): EventModel {
   const opt = getOption(msg, eventOption);
-  const optionPath = [...getComments(msg).sourcePath, 7, 50001];
+  const optionPath = [...positions.pathOf(msg), 7, 50001];
   const file = fileName(msg.file);
   return {
     fullName: msg.typeName,
@@ -261,7 +260,7 @@ function eventModel(msg: DescMessage, message: MessageModel, positions: Position
     ),
     partitions: opt.partitions || 6,
     retentionHours: opt.retentionHours || 168,
-    fingerprint: fingerprintOf(msg),
+    fingerprint: fingerprints.of(msg),
     optionPosition: positions.at(msg.file, optionPath) ?? message.position,
     file,
     tsModule: file.replace(/\.proto$/, "_pb"),
@@ -347,24 +346,38 @@ function compatibilityOf(c: EventOptions_Compatibility): CompatibilityMode {
 
 /**
  * sha256 over the binary descriptors of the message and every message/enum it reaches, sorted
- * by full name (comments live in source info, so they do not change the fingerprint).
+ * by full name (comments live in source info, so they do not change the fingerprint). The
+ * serialised descriptors and the reach sets are cached: events share most of their types.
  */
-function fingerprintOf(root: DescMessage): string {
-  const reached = new Map<string, Uint8Array>();
-  const visit = (m: DescMessage): void => {
-    if (reached.has(m.typeName)) return;
-    reached.set(m.typeName, toBinary(DescriptorProtoSchema, m.proto));
-    for (const f of m.fields) {
-      if (f.message) visit(f.message);
-      if (f.enum && !reached.has(f.enum.typeName)) reached.set(f.enum.typeName, toBinary(EnumDescriptorProtoSchema, f.enum.proto));
+class FingerprintCache {
+  private readonly binaries = new Map<string, Uint8Array>();
+
+  of(root: DescMessage): string {
+    const reached = new Set<DescMessage | DescEnum>();
+    const visit = (m: DescMessage): void => {
+      if (reached.has(m)) return;
+      reached.add(m);
+      for (const f of m.fields) {
+        if (f.message) visit(f.message);
+        if (f.enum) reached.add(f.enum);
+      }
+    };
+    visit(root);
+    const hash = createHash("sha256");
+    for (const d of [...reached].sort((a, b) => cmp(a.typeName, b.typeName))) {
+      hash.update(d.typeName).update("\0").update(this.binary(d)).update("\0");
     }
-  };
-  visit(root);
-  const hash = createHash("sha256");
-  for (const name of [...reached.keys()].sort(cmp)) {
-    hash.update(name).update("\0").update(reached.get(name)!).update("\0");
+    return hash.digest("hex").slice(0, 16);
   }
-  return hash.digest("hex").slice(0, 16);
+
+  private binary(d: DescMessage | DescEnum): Uint8Array {
+    let b = this.binaries.get(d.typeName);
+    if (!b) {
+      b = d.kind === "message" ? toBinary(DescriptorProtoSchema, d.proto) : toBinary(EnumDescriptorProtoSchema, d.proto);
+      this.binaries.set(d.typeName, b);
+    }
+    return b;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -388,26 +401,45 @@ function fileName(file: DescFile): string {
   return file.proto.name ?? `${file.name}.proto`;
 }
 
-function commentOf(desc: Parameters<typeof getComments>[0]): string {
-  const c = getComments(desc);
-  return (c.leading ?? "")
-    .split("\n")
-    .map((l) => l.trim())
-    .filter((l) => l.length > 0)
-    .join(" ");
+type Located = DescMessage | DescField | DescEnum | DescEnumValue | DescService | DescMethod;
+
+interface SourceEntry {
+  readonly position: SourcePosition;
+  readonly comment: string;
 }
 
-/** Source-info spans by file and path, turned into 1-based positions. */
-class PositionIndex {
-  private readonly byFile = new Map<string, Map<string, SourcePosition>>();
+/**
+ * Source info by element: one walk over each FileDescriptorProto assigns every descriptor its
+ * source path, and one pass over the locations indexes spans and leading comments by path.
+ * (protoplugin's getComments searches all locations per call: quadratic on large catalogs.)
+ */
+class SourceIndex {
+  private readonly paths = new WeakMap<object, readonly number[]>();
+  private readonly entries = new Map<string, Map<string, SourceEntry>>();
 
   constructor(set: FileDescriptorSet, private readonly displayRoot: string) {
-    for (const f of set.file) this.byFile.set(f.name ?? "", this.index(f));
+    for (const f of set.file) {
+      this.entries.set(f.name ?? "", this.index(f));
+      f.messageType.forEach((m, i) => this.walkMessage(m, [4, i]));
+      f.enumType.forEach((e, i) => this.walkEnum(e, [5, i]));
+      f.service.forEach((svc, i) => {
+        this.paths.set(svc, [6, i]);
+        svc.method.forEach((m, j) => this.paths.set(m, [6, i, 2, j]));
+      });
+    }
   }
 
-  of(desc: Parameters<typeof getComments>[0]): SourcePosition {
-    const file = "file" in desc ? desc.file : desc.parent.file;
-    return this.at(file, getComments(desc).sourcePath) ?? { file: this.display(fileName(file)), line: 1, column: 1 };
+  pathOf(desc: Located): readonly number[] {
+    return this.paths.get(desc.proto) ?? [];
+  }
+
+  of(desc: Located): SourcePosition {
+    const file = fileOf(desc);
+    return this.at(file, this.pathOf(desc)) ?? this.fileStart(file);
+  }
+
+  commentOf(desc: Located): string {
+    return this.entries.get(fileName(fileOf(desc)))?.get(this.pathOf(desc).join("."))?.comment ?? "";
   }
 
   fileStart(file: DescFile): SourcePosition {
@@ -415,22 +447,53 @@ class PositionIndex {
   }
 
   at(file: DescFile, p: readonly number[]): SourcePosition | undefined {
-    return this.byFile.get(fileName(file))?.get(p.join("."));
+    return this.entries.get(fileName(file))?.get(p.join("."))?.position;
   }
 
-  private index(f: FileDescriptorProto): Map<string, SourcePosition> {
-    const out = new Map<string, SourcePosition>();
+  private walkMessage(m: DescriptorProto, p: number[]): void {
+    this.paths.set(m, p);
+    m.field.forEach((f, i) => this.paths.set(f, [...p, 2, i]));
+    m.nestedType.forEach((n, i) => this.walkMessage(n, [...p, 3, i]));
+    m.enumType.forEach((e, i) => this.walkEnum(e, [...p, 4, i]));
+  }
+
+  private walkEnum(e: EnumDescriptorProto, p: number[]): void {
+    this.paths.set(e, p);
+    e.value.forEach((v, i) => this.paths.set(v, [...p, 2, i]));
+  }
+
+  private index(f: FileDescriptorProto): Map<string, SourceEntry> {
+    const out = new Map<string, SourceEntry>();
     const file = this.display(f.name ?? "");
     for (const loc of f.sourceCodeInfo?.location ?? []) {
+      // Elements (and option values) have even-length paths; odd ones are their parts (name, number, type...).
+      if (loc.path.length % 2 !== 0) continue;
       const key = loc.path.join(".");
       if (out.has(key) || loc.span.length < 3) continue; // first span is the element's own
-      out.set(key, { file, line: loc.span[0]! + 1, column: loc.span[1]! + 1 });
+      const comment = (loc.leadingComments ?? "")
+        .split("\n")
+        .map((l) => l.trim())
+        .filter((l) => l.length > 0)
+        .join(" ");
+      out.set(key, { position: { file, line: loc.span[0]! + 1, column: loc.span[1]! + 1 }, comment });
     }
     return out;
   }
 
   private display(name: string): string {
     return this.displayRoot ? path.join(this.displayRoot, name) : name;
+  }
+}
+
+function fileOf(desc: Located): DescFile {
+  switch (desc.kind) {
+    case "field":
+      return desc.parent.file;
+    case "enum_value":
+    case "rpc":
+      return desc.parent.file;
+    default:
+      return desc.file;
   }
 }
 
