@@ -1,6 +1,5 @@
 import path from "node:path";
 import { Flags } from "@oclif/core";
-import { formatGenerateSummary, runGenerate } from "../../compiler/emit/generate-project.js";
 import { EvtCommand, type CommandResult } from "../base-command.js";
 
 export default class Generate extends EvtCommand<typeof Generate> {
@@ -21,6 +20,8 @@ export default class Generate extends EvtCommand<typeof Generate> {
     const outDir = this.flags.out !== undefined ? path.resolve(this.flags.out) : config.out;
     const check = this.flags.check;
     this.verbose(`generating from ${config.protoRoot} into ${outDir}${check ? " (check)" : ""}`);
+    // Imported on use: oclif loads every command module to parse argv, so heavy imports stay lazy.
+    const { formatGenerateSummary, runGenerate } = await import("../../compiler/emit/generate-project.js");
     const result = await runGenerate({ config, outDir, check });
     const failed = check && result.diff.missing.length + result.diff.stale.length + result.diff.extra.length > 0;
     const displayOut = path.relative(process.cwd(), outDir) || ".";

@@ -1,5 +1,4 @@
 import path from "node:path";
-import { lintProject } from "../../compiler/rules/lint/index.js";
 import { EvtCommand, findingFlags, type CommandResult } from "../base-command.js";
 
 export default class Lint extends EvtCommand<typeof Lint> {
@@ -15,6 +14,7 @@ export default class Lint extends EvtCommand<typeof Lint> {
     // Findings name files relative to the cwd so they are clickable and match GitHub's paths.
     const displayRoot = path.relative(process.cwd(), config.protoRoot) || ".";
     this.verbose(`linting ${displayRoot}`);
+    const { lintProject } = await import("../../compiler/rules/lint/index.js"); // lazy: see generate.ts
     const { catalog, findings } = await lintProject({ root: displayRoot, displayRoot });
     this.verbose(`${catalog.events.length} events in ${catalog.files.length} files`);
     return { findings, command: "lint" };
