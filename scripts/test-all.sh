@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# What `npm test` runs: build, type-check, every unit and integration test (the integration
-# project's global setup starts Kafka and the Snowflake-protocol server when they are not
-# running), then the staleness check of generated/.
+# What `npm test` runs: build, type-check, the staleness check of generated/, every unit and
+# integration test (the integration project's global setup starts Kafka and the
+# Snowflake-protocol server when they are not running), then one closing count line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+mkdir -p .tmp
 
 echo "== build (tsc -b)"
 node node_modules/typescript/bin/tsc -b tsconfig.json
@@ -11,17 +12,15 @@ node node_modules/typescript/bin/tsc -b tsconfig.json
 echo "== type-check (sources, tests, benchmarks)"
 node node_modules/typescript/bin/tsc -p tsconfig.test.json --noEmit
 
+echo "== evt generate --check (generated/ must not be stale)"
+node bin/run.js generate --check
+
+status=0
 echo "== unit tests"
-npx vitest run --project unit
+npx vitest run --project unit --reporter=default --reporter=json --outputFile.json=.tmp/vitest-unit.json || status=1
 
 echo "== integration tests (real Kafka broker, fakesnow)"
-npx vitest run --project integration
+npx vitest run --project integration --reporter=default --reporter=json --outputFile.json=.tmp/vitest-integration.json || status=1
 
-# TODO(generate): drop the guard once cli/commands/generate.ts has landed; from then on a stale
-# generated/ must fail CI (exit 1).
-if [ -f cli/commands/generate.ts ]; then
-  echo "== evt generate --check"
-  node bin/run.js generate --check
-else
-  echo "== evt generate --check skipped: the generate command does not exist yet"
-fi
+node scripts/test-summary.mjs .tmp/vitest-unit.json .tmp/vitest-integration.json
+exit $status
