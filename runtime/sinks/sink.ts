@@ -1,0 +1,502 @@
+/**
+ * The sink runner: for each sink of the config, a consumer group (`<groupPrefix>.<TABLE>`) on its
+ * topic that maps records to rows, batches them (rows / bytes / time, whichever first) and hands
+ * each batch to a WarehouseWriter, which commits rows and high-water offsets atomically.
+ *
+ * Exactly-once into the table, whatever crashes:
+ *  - the warehouse owns progress: before using a partition the sink reads its high-water offset
+ *    and seeks to it + 1; records at or below it are dropped (a stale fetch can still deliver them);
+ *  - rows MERGE on the event id (APPEND) or on the key with latest-offset-wins (UPSERT), so a
+ *    replay of a batch whose commit outcome was unknown adds nothing;
+ *  - Kafka offsets are committed only after the warehouse commit, and only for information.
+ * A record the table cannot take (undecodable, NOT NULL unset, too long, rejected by the
+ * warehouse — found by splitting the batch) goes to the sink's DLQ topic with the reason in
+ * headers, and its offset is covered by the next high-water: it never blocks the partition.
+ * Transient warehouse failures (connection refused/reset, 5xx, session expired) are retried with
+ * backoff and a fresh session, forever, while the partition waits (nothing is lost, memory stays
+ * bounded at one batch); a fatal one stops the runner with the table named.
+ */
+import type { DescMessage } from "@bufbuild/protobuf";
+import type { EventContract } from "../contract.js";
+import { RuntimeConfigError, describeError } from "../errors.js";
+import { Instrumentation } from "../instrumentation.js";
+import { jsonLogger, type RuntimeLogger } from "../log.js";
+import { backoffDelay, sleep } from "../retry.js";
+import {
+  createKafkajsClient, type AdminPort, type BatchControl, type ConsumedRecord, type ConsumerPort, type HeaderValue,
+  type KafkaClient, type KafkaClientConfig, type ProducerPort,
+} from "../kafka/adapter.js";
+import { DLQ, H, headerString } from "../kafka/headers.js";
+import { isWarehouseError } from "../warehouse/errors.js";
+import type { SinkBatch, SinkConfig, SinkSpec } from "./config.js";
+import { RowRejectedError, compileRowMapper, parseRfc3339Ns, type MappedRow, type RowMapper } from "./row-mapping.js";
+import type { PartitionOffset, WarehouseWriter } from "./writer.js";
+
+export interface SinkRunnerOptions {
+  readonly config: SinkConfig;
+  /** The sinks to run (default: every sink of the config). */
+  readonly sinks?: readonly SinkSpec[];
+  /** Contracts (e.g. the generated `catalog`) or a lookup, giving each sink's message schema. */
+  readonly contracts?: readonly EventContract[];
+  readonly schemaOf?: (eventType: string) => DescMessage | undefined;
+  /** One writer for all sinks (DuckDB: one file), or one per sink (Snowflake: one session each). */
+  readonly writer: WarehouseWriter | ((sink: SinkSpec) => WarehouseWriter);
+  readonly brokers?: readonly string[];
+  readonly client?: KafkaClient;
+  readonly clientId?: string;
+  readonly kafka?: Omit<KafkaClientConfig, "brokers" | "clientId">;
+  /** Consumer group per sink: `<groupPrefix>.<SCHEMA.TABLE>` (default `evt-sink`). */
+  readonly groupPrefix?: string;
+  /** Overrides every sink's batch bounds (evt.yaml `warehouse.batch`). */
+  readonly batch?: Partial<SinkBatch>;
+  /** Backoff of warehouse retries (default 200 ms doubling to 10 s). */
+  readonly retry?: { readonly initialBackoffMs?: number; readonly maxBackoffMs?: number };
+  readonly instrumentation?: Instrumentation;
+  readonly logger?: RuntimeLogger;
+  /** Stop gracefully on SIGTERM/SIGINT (what `evt run` wants). */
+  readonly handleSignals?: boolean;
+  /** Fetch bound per sink consumer (default 4 MiB). */
+  readonly maxBytes?: number;
+}
+
+export interface SinkStats {
+  readonly sink: string;
+  readonly rowsWritten: number;
+  readonly batches: number;
+  readonly deadLettered: number;
+  readonly retries: number;
+}
+
+export interface SinkRunner {
+  /** Resolves after a graceful stop; rejects when a sink hit a fatal error. */
+  readonly done: Promise<void>;
+  /** Finishes (writes) the buffered batch, commits, leaves the groups. Idempotent. */
+  stop(): Promise<void>;
+  readonly instrumentation: Instrumentation;
+  stats(): SinkStats[];
+}
+
+interface Pending {
+  readonly row: MappedRow;
+  readonly record: ConsumedRecord;
+}
+
+interface Rejected {
+  readonly record: ConsumedRecord;
+  readonly reason: string;
+}
+
+class Stopped extends Error {
+  override name = "Stopped";
+}
+
+export async function startSinks(options: SinkRunnerOptions): Promise<SinkRunner> {
+  const sinks = options.sinks ?? options.config.sinks;
+  if (sinks.length === 0) throw new RuntimeConfigError("sink runner: no sinks to run");
+  const instrumentation = options.instrumentation ?? new Instrumentation();
+  const log = options.logger ?? jsonLogger({ level: "info", base: { component: "evt-sink" } });
+  const client = options.client ?? clientFrom(options);
+  const schemaOf = options.schemaOf ?? ((t: string) => options.contracts?.find((c) => c.type === t)?.schema);
+  // compile every mapping first: a sink config that does not match the contracts fails before consuming
+  const mappers = new Map<string, RowMapper>();
+  for (const sink of sinks) {
+    const schema = schemaOf(sink.eventType);
+    if (!schema) throw new RuntimeConfigError(`sink ${sink.name}: no contract schema for ${sink.eventType} (pass the generated catalog)`, { context: { sink: sink.name } });
+    mappers.set(sink.name, compileRowMapper(options.config, sink, schema));
+  }
+  const writers = new Map<string, WarehouseWriter>();
+  for (const sink of sinks) writers.set(sink.name, typeof options.writer === "function" ? options.writer(sink) : options.writer);
+  const distinctWriters = [...new Set(writers.values())];
+  for (const w of distinctWriters) {
+    await w.connect();
+    await w.ensureTables(options.config, sinks.filter((s) => writers.get(s.name) === w));
+  }
+
+  const admin = client.admin();
+  await admin.connect();
+  const created = await admin.createTopics(await Promise.all(sinks.map(async (s) => ({ topic: s.dlqTopic, partitions: await admin.partitionCount(s.topic) }))));
+  if (created.length > 0) log.info("created DLQ topics", { topics: created });
+  const dlqProducer = client.producer({ idempotent: true });
+  await dlqProducer.connect();
+
+  const abort = new AbortController();
+  let resolveDone!: () => void;
+  let rejectDone!: (e: unknown) => void;
+  const done = new Promise<void>((res, rej) => {
+    resolveDone = res;
+    rejectDone = rej;
+  });
+  done.catch(() => {});
+
+  const workers = sinks.map((sink) => new SinkWorker({
+    sink,
+    mapper: mappers.get(sink.name)!,
+    writer: writers.get(sink.name)!,
+    batch: { ...sink.batch, ...definedOnly(options.batch) },
+    client,
+    admin,
+    dlqProducer,
+    groupId: `${options.groupPrefix ?? "evt-sink"}.${sink.table}`,
+    instrumentation,
+    log,
+    signal: abort.signal,
+    retry: { initialBackoffMs: options.retry?.initialBackoffMs ?? 200, maxBackoffMs: options.retry?.maxBackoffMs ?? 10_000 },
+    maxBytes: options.maxBytes ?? 4 * 1024 * 1024,
+    onFatal: (e) => {
+      log.error("sink stopped by a fatal error", { sink: sink.name, error: describeError(e) });
+      void shutdown().finally(() => rejectDone(e));
+    },
+  }));
+
+  let shutdownPromise: Promise<void> | undefined;
+  function shutdown(): Promise<void> {
+    shutdownPromise ??= (async () => {
+      // workers flush what they hold, then leave their groups; retries stop waiting once aborted
+      await Promise.all(workers.map((w) => w.stop()));
+      abort.abort();
+      await dlqProducer.disconnect().catch(() => {});
+      await admin.disconnect().catch(() => {});
+      for (const w of distinctWriters) await w.close().catch(() => {});
+      if (signalHandler) {
+        process.off("SIGTERM", signalHandler);
+        process.off("SIGINT", signalHandler);
+      }
+      log.info("sinks stopped", { stats: workers.map((w) => w.stats()) });
+    })();
+    return shutdownPromise;
+  }
+
+  let signalHandler: ((signal: NodeJS.Signals) => void) | undefined;
+  if (options.handleSignals) {
+    signalHandler = (signal) => {
+      log.info("signal received; finishing the in-flight batch", { signal });
+      void shutdown().then(resolveDone, rejectDone);
+    };
+    process.once("SIGTERM", signalHandler);
+    process.once("SIGINT", signalHandler);
+  }
+
+  try {
+    for (const w of workers) await w.start();
+  } catch (e) {
+    await shutdown();
+    throw e;
+  }
+  log.info("sinks started", { sinks: sinks.map((s) => ({ sink: s.name, topic: s.topic, target: writers.get(s.name)!.target })) });
+
+  return {
+    done,
+    instrumentation,
+    stats: () => workers.map((w) => w.stats()),
+    async stop() {
+      await shutdown();
+      resolveDone();
+    },
+  };
+}
+
+interface WorkerDeps {
+  readonly sink: SinkSpec;
+  readonly mapper: RowMapper;
+  readonly writer: WarehouseWriter;
+  readonly batch: SinkBatch;
+  readonly client: KafkaClient;
+  readonly admin: AdminPort;
+  readonly dlqProducer: ProducerPort;
+  readonly groupId: string;
+  readonly instrumentation: Instrumentation;
+  readonly log: RuntimeLogger;
+  readonly signal: AbortSignal;
+  readonly retry: { readonly initialBackoffMs: number; readonly maxBackoffMs: number };
+  readonly maxBytes: number;
+  readonly onFatal: (e: unknown) => void;
+}
+
+/** One sink: its consumer, its buffer, its flushes. State is the point, hence a class. */
+class SinkWorker {
+  private consumer: ConsumerPort | undefined;
+  private rows: Pending[] = [];
+  private rejects: Rejected[] = [];
+  private bytes = 0;
+  /** Highest offset consumed (buffered, rejected or skipped) per partition since the last flush. */
+  private pendingOffsets = new Map<number, bigint>();
+  private firstBufferedAt = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> = Promise.resolve();
+  /** High-water per partition as the warehouse says (read on first use after an assignment). */
+  private highWater = new Map<number, bigint | null>();
+  private positioned = new Set<number>();
+  private stopping = false;
+  private failed = false;
+  private dlqPartitions: number | undefined;
+  private readonly counters = { rowsWritten: 0, batches: 0, deadLettered: 0, retries: 0 };
+
+  constructor(private readonly d: WorkerDeps) {}
+
+  stats(): SinkStats {
+    return { sink: this.d.sink.name, ...this.counters };
+  }
+
+  async start(): Promise<void> {
+    const consumer = this.d.client.consumer({
+      groupId: this.d.groupId,
+      maxBytes: this.d.maxBytes,
+      maxBytesPerPartition: Math.min(this.d.maxBytes, 1024 * 1024),
+      sessionTimeoutMs: 30_000,
+      heartbeatIntervalMs: 3_000,
+      rebalanceTimeoutMs: 60_000,
+    });
+    this.consumer = consumer;
+    if (!consumer.seek) throw new RuntimeConfigError("sink: the Kafka adapter cannot seek; sinks resume from the warehouse high-water");
+    consumer.onAssignment(() => {
+      // a new generation: read the warehouse's word again before using any partition
+      this.positioned.clear();
+      this.highWater.clear();
+    });
+    consumer.onFatal((e) => this.d.onFatal(e));
+    await consumer.connect();
+    await consumer.subscribe([this.d.sink.topic], true);
+    await consumer.run({
+      // one partition at a time: the buffer is shared and partitions flush together
+      partitionsConcurrently: 1,
+      commitIntervalMs: 5_000,
+      eachBatch: (topic, partition, records, control) => this.eachBatch(partition, records, control),
+    });
+  }
+
+  private async hwOf(partition: number): Promise<bigint | null> {
+    if (!this.highWater.has(partition)) {
+      const all = await this.withRetry("read high-water", () => this.d.writer.readHighWater(this.d.sink));
+      for (const [p, o] of all) if (!this.highWater.has(p)) this.highWater.set(p, o);
+      if (!this.highWater.has(partition)) this.highWater.set(partition, null);
+    }
+    return this.highWater.get(partition)!;
+  }
+
+  private async eachBatch(partition: number, records: readonly ConsumedRecord[], control: BatchControl): Promise<void> {
+    if (this.stopping || this.failed || records.length === 0) return;
+    let hw: bigint | null;
+    try {
+      hw = await this.hwOf(partition);
+    } catch (e) {
+      if (e instanceof Stopped) return;
+      throw e;
+    }
+    if (!this.positioned.has(partition)) {
+      this.positioned.add(partition);
+      const target = hw === null ? 0n : hw + 1n;
+      if (BigInt(records[0]!.offset) !== target) {
+        // the warehouse, not the consumer group, says where to resume
+        this.consumer!.seek?.(this.d.sink.topic, partition, target.toString());
+        this.d.instrumentation.emit("sink.positioned", () => ({ sink: this.d.sink.name, topic: this.d.sink.topic, partition, offset: target.toString() }));
+        this.d.log.info("partition positioned from the warehouse high-water", { sink: this.d.sink.name, partition, offset: target.toString(), fetched: records[0]!.offset });
+        return;
+      }
+    }
+    let lastBeat = Date.now();
+    for (const rec of records) {
+      if (this.stopping || this.failed || control.isStale() || !control.isRunning()) return;
+      const offset = BigInt(rec.offset);
+      const floor = this.highWater.get(partition);
+      if (floor !== null && floor !== undefined && offset <= floor) continue; // already in the warehouse
+      this.accept(rec, partition, offset);
+      if (this.rows.length >= this.d.batch.maxRows || this.bytes >= this.d.batch.maxBytes) {
+        await this.flush(); // backpressure: the fetcher waits for the warehouse
+        if (this.failed) return;
+      }
+      if (Date.now() - lastBeat > 1_000) {
+        lastBeat = Date.now();
+        await control.heartbeat().catch(() => {});
+      }
+    }
+  }
+
+  private accept(rec: ConsumedRecord, partition: number, offset: bigint): void {
+    const prev = this.pendingOffsets.get(partition);
+    if (prev === undefined || offset > prev) this.pendingOffsets.set(partition, offset);
+    if (this.rows.length === 0 && this.rejects.length === 0) {
+      this.firstBufferedAt = Date.now();
+      this.timer = setTimeout(() => void this.flush(), this.d.batch.maxMs);
+    }
+    try {
+      const row = this.mapRecord(rec);
+      this.rows.push({ row, record: rec });
+      this.bytes += row.bytes;
+    } catch (e) {
+      if (!(e instanceof RowRejectedError)) throw e;
+      this.rejects.push({ record: rec, reason: e.message });
+    }
+  }
+
+  private mapRecord(rec: ConsumedRecord): MappedRow {
+    const type = headerString(rec.headers, H.type);
+    if (type !== undefined && type !== this.d.sink.eventType) throw new RowRejectedError(`ce_type ${type} is not the sink's event type ${this.d.sink.eventType}`);
+    const id = headerString(rec.headers, H.id);
+    if (!id) throw new RowRejectedError("record has no ce_id header (the de-duplication key)");
+    if (!rec.value) throw new RowRejectedError("record has no value (tombstone)");
+    const value = new Uint8Array(rec.value.buffer, rec.value.byteOffset, rec.value.byteLength);
+    return this.d.mapper.mapRecord(value, {
+      id,
+      time: headerString(rec.headers, H.time),
+      source: headerString(rec.headers, H.source),
+      schema: headerString(rec.headers, H.schema),
+      topic: rec.topic,
+      partition: rec.partition,
+      offset: rec.offset,
+      ingestMs: Date.now(),
+    });
+  }
+
+  /** Writes what is buffered; concurrent calls queue behind each other. */
+  flush(): Promise<void> {
+    const run = this.flushing.then(() => this.flushNow());
+    this.flushing = run.catch(() => {});
+    return run;
+  }
+
+  private async flushNow(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.failed || (this.rows.length === 0 && this.rejects.length === 0 && this.pendingOffsets.size === 0)) return;
+    const rows = this.rows;
+    const rejects = this.rejects;
+    const offsets: PartitionOffset[] = [...this.pendingOffsets].map(([partition, o]) => ({ topic: this.d.sink.topic, partition, offset: o.toString() }));
+    const bytes = this.bytes;
+    this.rows = [];
+    this.rejects = [];
+    this.pendingOffsets = new Map();
+    this.bytes = 0;
+    const started = Date.now();
+    try {
+      for (const r of rejects) await this.deadLetter(r.record, r.reason);
+      const written = await this.writeSplitting(rows, offsets);
+      for (const o of offsets) {
+        const cur = this.highWater.get(o.partition);
+        if (cur === undefined || cur === null || BigInt(o.offset) > cur) this.highWater.set(o.partition, BigInt(o.offset));
+      }
+      this.counters.batches += 1;
+      this.counters.rowsWritten += written;
+      const newest = rows.reduce((m, p) => {
+        const t = headerString(p.record.headers, H.time);
+        const ns = t ? parseRfc3339Ns(t) : undefined;
+        return ns !== undefined && ns > m ? ns : m;
+      }, 0n);
+      const now = Date.now();
+      this.d.instrumentation.emit("sink.flushed", () => ({
+        sink: this.d.sink.name, table: this.d.sink.table, rows: rows.length, written, rejected: rejects.length, bytes,
+        latencyMs: now - started, lagMs: newest > 0n ? now - Number(newest / 1_000_000n) : 0,
+      }));
+      // informational: the group's committed offsets follow the warehouse, never lead it
+      await this.consumer!.commitOffsets?.(offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: (BigInt(o.offset) + 1n).toString() })))
+        .catch((e: unknown) => this.d.log.warn("kafka offset commit failed (informational; the warehouse holds progress)", { sink: this.d.sink.name, error: describeError(e) }));
+    } catch (e) {
+      if (e instanceof Stopped) {
+        this.d.log.warn("stopped before the batch was written; it will be replayed from the warehouse high-water", { sink: this.d.sink.name, rows: rows.length });
+        return;
+      }
+      this.failed = true;
+      this.d.onFatal(e);
+    }
+  }
+
+  /** Writes rows + offsets; a batch the warehouse rejects is split until the offending rows are found and dead-lettered. */
+  private async writeSplitting(rows: readonly Pending[], offsets: readonly PartitionOffset[]): Promise<number> {
+    try {
+      const res = await this.withRetry("write batch", () => this.d.writer.writeBatch(this.d.sink, rows.map((p) => p.row), offsets));
+      return res.written;
+    } catch (e) {
+      if (!(isWarehouseError(e) && e.kind === "rejected")) throw e;
+      if (rows.length <= 1) {
+        if (rows.length === 1) await this.deadLetter(rows[0]!.record, e.message);
+        // the rejected row's offset is still covered by this batch's high-water
+        const res = await this.withRetry("write offsets", () => this.d.writer.writeBatch(this.d.sink, [], offsets));
+        return res.written;
+      }
+      this.d.log.warn("warehouse rejected a batch; splitting it to find the row", { sink: this.d.sink.name, rows: rows.length, error: e.message });
+      // halves in arrival order, so each partition's high-water only moves forward
+      const mid = Math.ceil(rows.length / 2);
+      const left = rows.slice(0, mid);
+      const leftOffsets = maxOffsets(this.d.sink.topic, left.map((p) => p.record));
+      return (await this.writeSplitting(left, leftOffsets)) + (await this.writeSplitting(rows.slice(mid), offsets));
+    }
+  }
+
+  /** Retries transient warehouse errors forever (with a fresh session), until stopped. */
+  private async withRetry<T>(what: string, task: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await task();
+      } catch (e) {
+        if (!(isWarehouseError(e) && e.kind === "transient")) throw e;
+        if (this.d.signal.aborted) throw new Stopped(what);
+        const delayMs = backoffDelay(Math.min(attempt, 20), this.d.retry.initialBackoffMs, this.d.retry.maxBackoffMs);
+        this.counters.retries += 1;
+        this.d.instrumentation.emit("sink.retry", () => ({ sink: this.d.sink.name, table: this.d.sink.table, attempt, delayMs, error: e }));
+        this.d.log.warn(`warehouse unavailable; retrying ${what}`, { sink: this.d.sink.name, attempt, delayMs, error: e.message });
+        if (!(await sleep(delayMs, this.d.signal))) throw new Stopped(what);
+      }
+    }
+  }
+
+  private async deadLetter(rec: ConsumedRecord, reason: string): Promise<void> {
+    const headers: Record<string, HeaderValue> = {};
+    for (const [k, v] of Object.entries(rec.headers)) {
+      if (v !== undefined) headers[k] = Array.isArray(v) ? v[0]! : v;
+    }
+    headers[DLQ.error] = reason;
+    headers[DLQ.errorName] = "RowRejected";
+    headers[DLQ.topic] = rec.topic;
+    headers[DLQ.partition] = String(rec.partition);
+    headers[DLQ.offset] = rec.offset;
+    headers[DLQ.processor] = `sink:${this.d.sink.name}`;
+    headers[DLQ.attempts] = "1";
+    headers[DLQ.time] = new Date().toISOString();
+    const dlqTopic = this.d.sink.dlqTopic;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        this.dlqPartitions ??= await this.d.admin.partitionCount(dlqTopic);
+        await this.d.dlqProducer.send([{ topic: dlqTopic, records: [{ key: rec.key, value: rec.value ?? Buffer.alloc(0), headers, partition: rec.partition % this.dlqPartitions }] }], {
+          compression: "none", acks: -1, timeoutMs: 30_000,
+        });
+        break;
+      } catch (e) {
+        if (this.d.signal.aborted) throw new Stopped("dead-letter");
+        this.d.log.error("DLQ write failed; retrying (the batch waits)", { sink: this.d.sink.name, dlqTopic, attempt, error: describeError(e) });
+        if (!(await sleep(Math.min(10_000, 200 * 2 ** Math.min(attempt, 6)), this.d.signal))) throw new Stopped("dead-letter");
+      }
+    }
+    this.counters.deadLettered += 1;
+    this.d.instrumentation.emit("sink.dead_lettered", () => ({ sink: this.d.sink.name, topic: rec.topic, partition: rec.partition, offset: rec.offset, dlqTopic, reason }));
+    this.d.log.warn("record dead-lettered", { sink: this.d.sink.name, topic: rec.topic, partition: rec.partition, offset: rec.offset, dlqTopic, reason });
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    // finish the in-flight batch (bounded by the retry loop, which the runner aborts after this)
+    await this.flush().catch(() => {});
+    if (this.timer) clearTimeout(this.timer);
+    await this.consumer?.disconnect().catch((e: unknown) => this.d.log.error("consumer disconnect failed", { sink: this.d.sink.name, error: describeError(e) }));
+  }
+}
+
+function maxOffsets(topic: string, records: readonly ConsumedRecord[]): PartitionOffset[] {
+  const m = new Map<number, bigint>();
+  for (const r of records) {
+    const o = BigInt(r.offset);
+    const cur = m.get(r.partition);
+    if (cur === undefined || o > cur) m.set(r.partition, o);
+  }
+  return [...m].map(([partition, o]) => ({ topic, partition, offset: o.toString() }));
+}
+
+function definedOnly<T extends object>(o: T | undefined): Partial<T> {
+  const out: Partial<T> = {};
+  for (const [k, v] of Object.entries(o ?? {})) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
+  return out;
+}
+
+function clientFrom(options: SinkRunnerOptions): KafkaClient {
+  if (!options.brokers || options.brokers.length === 0) throw new RuntimeConfigError("sink runner: pass `brokers` (bootstrap list) or a `client`");
+  return createKafkajsClient({ ...options.kafka, brokers: options.brokers, clientId: options.clientId ?? "evt-sink" });
+}

@@ -1,0 +1,53 @@
+/**
+ * The embedded DuckDB client (local default warehouse): open a database file, run statements
+ * with bound parameters, errors classified. One process holds a DuckDB file at a time.
+ */
+import { DuckDBConnection, DuckDBInstance, type DuckDBValue } from "@duckdb/node-api";
+import { classifyDuckdbError } from "./errors.js";
+
+export interface DuckdbHandle {
+  readonly instance: DuckDBInstance;
+  readonly conn: DuckDBConnection;
+  readonly path: string;
+}
+
+export async function openDuckdb(path: string): Promise<DuckdbHandle> {
+  try {
+    const instance = await DuckDBInstance.create(path);
+    const conn = await instance.connect();
+    return { instance, conn, path };
+  } catch (e) {
+    throw classifyDuckdbError(e, `open ${path}`);
+  }
+}
+
+export async function execDuckdb(h: DuckdbHandle, sql: string, values?: DuckDBValue[]): Promise<void> {
+  try {
+    await h.conn.run(sql, values);
+  } catch (e) {
+    throw classifyDuckdbError(e, firstLine(sql));
+  }
+}
+
+/** Rows as plain JS objects (BIGINT/HUGEINT as bigint, timestamps as strings via JSON form where asked). */
+export async function queryDuckdb(h: DuckdbHandle, sql: string, values?: DuckDBValue[]): Promise<Record<string, unknown>[]> {
+  try {
+    const reader = await h.conn.runAndReadAll(sql, values);
+    return reader.getRowObjectsJS() as Record<string, unknown>[];
+  } catch (e) {
+    throw classifyDuckdbError(e, firstLine(sql));
+  }
+}
+
+export function closeDuckdb(h: DuckdbHandle): void {
+  try {
+    h.conn.closeSync();
+  } finally {
+    h.instance.closeSync();
+  }
+}
+
+function firstLine(sql: string): string {
+  const line = sql.trim().split("\n")[0]!;
+  return line.length > 120 ? `${line.slice(0, 117)}...` : line;
+}

@@ -1,0 +1,96 @@
+import { create, toBinary } from "@bufbuild/protobuf";
+import { describe, expect, it } from "vitest";
+import { readSinkConfig } from "../../../runtime/sinks/config.js";
+import { RowRejectedError, compileRowMapper, formatTimestampNs, parseRfc3339Ns } from "../../../runtime/sinks/row-mapping.js";
+import { catalog } from "../../../generated/ts/index.js";
+import { OrderPlacedSchema } from "../../../generated/ts/orders/v1/orders_pb.js";
+import { deliveryAssigned, deliveryCompleted, orderStatusChanged, searchPerformed } from "../../integration/fixtures/sink-events.js";
+
+const config = readSinkConfig("generated/sinks/evt-sinks.json");
+const meta = { id: "0190e0f0-0000-7000-8000-000000000001", time: "2024-05-06T09:08:09.987654321+02:00", source: "svc", schema: "abc", topic: "t", partition: 3, offset: "42", ingestMs: 1_700_000_000_000 };
+
+function rowOf(sinkName: string, event: unknown): Record<string, unknown> {
+  const sink = config.sinks.find((s) => s.name === sinkName)!;
+  const schema = catalog.find((c) => c.type === sink.eventType)!.schema;
+  const m = compileRowMapper(config, sink, schema);
+  const row = m.mapEvent(event as never, meta);
+  return Object.fromEntries(m.columnNames.map((n, i) => [n, row.cells[i]]));
+}
+
+describe("row mapping", () => {
+  it("maps metadata columns from headers and Kafka coordinates, keeping ce_time's nanoseconds in UTC", () => {
+    const r = rowOf("CLICKSTREAM.SEARCH_PERFORMED", searchPerformed(1));
+    expect(r.EVT_EVENT_ID).toBe(meta.id);
+    expect(r.EVT_EVENT_TIME).toBe("2024-05-06 07:08:09.987654321");
+    expect(r.EVT_SOURCE).toBe("svc");
+    expect(r.EVT_SCHEMA_FINGERPRINT).toBe("abc");
+    expect([r.EVT_TOPIC, r.EVT_PARTITION, r.EVT_OFFSET]).toEqual(["t", "3", "42"]);
+    expect(r.EVT_INGESTED_AT).toBe("2023-11-14 22:13:20.000000000");
+  });
+
+  it("maps every scalar and structured kind of SearchPerformed exactly", () => {
+    const r = rowOf("CLICKSTREAM.SEARCH_PERFORMED", searchPerformed(2));
+    expect(r.QUERY_FINGERPRINT).toBe("18446744073709551613"); // fixed64 near 2^64, exact text
+    expect(r.PREVIOUS_QUERY_FINGERPRINT).toBe("2"); // UInt64Value wrapper unwrapped
+    expect(r.SORT_ORDER).toBe("SORT_ORDER_RATING");
+    expect(r.RESULT_COUNT).toBe("4000000000");
+    expect(JSON.parse(r.SEARCH_LOCATION as string)).toEqual({ latitude: 52.502, longitude: 13.25, accuracyMeters: 4.5 });
+    expect(JSON.parse(r.FILTERS as string)).toEqual(["vegan", 2]);
+    expect(JSON.parse(r.STORE_ID_BY_RANK as string)).toEqual({ 1: "2000", 2: "9007199254740993" });
+    expect(JSON.parse(r.RESULT_STORE_IDS as string)).toEqual(["store-2", "store-x"]);
+    expect(JSON.parse(r.RELEVANCE_SCORES as string)).toEqual([0.5, 0.25]);
+    expect(r.HAS_MORE_RESULTS).toBe(false);
+    expect(r.LATENCY).toBe("1500000002");
+    expect(r.SEARCHED_AT).toBe("2024-05-06 07:08:11.123456789");
+  });
+
+  it("leaves an unset wrapper NULL", () => {
+    expect(rowOf("CLICKSTREAM.SEARCH_PERFORMED", searchPerformed(1)).PREVIOUS_QUERY_FINGERPRINT).toBeNull();
+  });
+
+  it("maps a oneof to its member column and _CASE, binary as hex", () => {
+    const photo = rowOf("DELIVERIES.DELIVERY_COMPLETED", deliveryCompleted(2));
+    expect(photo.PROOF_OF_DELIVERY_CASE).toBe("proof_photo_jpeg");
+    expect(photo.PROOF_PHOTO_JPEG).toBe("ffd80200");
+    expect(photo.RECIPIENT_NAME).toBeNull();
+    const name = rowOf("DELIVERIES.DELIVERY_COMPLETED", deliveryCompleted(3));
+    expect([name.PROOF_OF_DELIVERY_CASE, name.RECIPIENT_NAME, name.PROOF_PHOTO_JPEG]).toEqual(["recipient_name", "Ada 3", null]);
+    expect(name.CUSTOMER_RATING).toBe("5");
+  });
+
+  it("flattens nested messages into PARENT__CHILD columns, NULL below an unset parent", () => {
+    const r = rowOf("DELIVERIES.DELIVERY_ASSIGNED", deliveryAssigned(2));
+    expect(r.COURIER__COURIER_ID).toBe("9000000002");
+    expect(r.COURIER__VEHICLE_TYPE).toBe("VEHICLE_TYPE_BICYCLE");
+    expect(r.DROPOFF_ADDRESS__LOCATION__LATITUDE).toBe(52.52);
+    expect(r.DROPOFF_ADDRESS__CITY).toBe("Berlin");
+    expect(r.PICKUP_LOCATION__LATITUDE).toBeNull();
+    expect(r.GUARANTEED_PAY__UNITS).toBe("7");
+  });
+
+  it("rejects a value longer than its VARCHAR(n), naming the column", () => {
+    const sink = config.sinks.find((s) => s.name === "ORDERS.ORDER_PLACED")!;
+    const m = compileRowMapper(config, sink, OrderPlacedSchema);
+    const event = create(OrderPlacedSchema, { orderId: "x".repeat(65), customerId: "c", storeId: 1n, placedAt: { seconds: 1n } });
+    expect(() => m.mapRecord(toBinary(OrderPlacedSchema, event), meta)).toThrow(/ORDER_ID.*VARCHAR\(64\)/);
+    const ok = create(OrderPlacedSchema, { orderId: "x".repeat(64), customerId: "c", storeId: 1n, placedAt: { seconds: 1n } });
+    expect(() => m.mapRecord(toBinary(OrderPlacedSchema, ok), meta)).not.toThrow();
+  });
+
+  it("rejects an unset NOT NULL column and undecodable bytes", () => {
+    const sink = config.sinks.find((s) => s.name === "ORDERS.ORDER_STATUS_LATEST")!;
+    const schema = catalog.find((c) => c.type === sink.eventType)!.schema;
+    const m = compileRowMapper(config, sink, schema);
+    const noTime = orderStatusChanged(1, 1);
+    noTime.changedAt = undefined;
+    expect(() => m.mapEvent(noTime, meta)).toThrow(RowRejectedError);
+    expect(() => m.mapRecord(new Uint8Array([0xff, 0xff, 0xff]), meta)).toThrow(/not a valid orders.v1.OrderStatusChanged/);
+  });
+
+  it("formats and parses timestamps with nanoseconds, before 1970 too", () => {
+    expect(formatTimestampNs(-1n)).toBe("1969-12-31 23:59:59.999999999");
+    expect(formatTimestampNs(1_714_979_289_000_000_001n)).toBe("2024-05-06 07:08:09.000000001");
+    expect(parseRfc3339Ns("2024-05-06T07:08:09.5Z")).toBe(1_714_979_289_500_000_000n);
+    expect(parseRfc3339Ns("not a time")).toBeUndefined();
+  });
+});
