@@ -161,22 +161,10 @@ export async function startRunner(options: RunnerOptions): Promise<Runner> {
     if (missing.length > 0) {
       throw new EventValidationError(`${type}: required field(s) not set: ${missing.join(", ")}`, missing, { type });
     }
-    const writer = headerString(rec.headers, H.schema) ?? "";
-    if (writer !== contract.fingerprint) {
-      instrumentation.emit("processor.schema_mismatch", () => ({ type, topic: rec.topic, writer, reader: contract.fingerprint }));
+    const meta = new RecordMetadata(rec, id, type);
+    if (!meta.writtenWith(contract.fingerprint)) {
+      instrumentation.emit("processor.schema_mismatch", () => ({ type, topic: rec.topic, writer: meta.schemaFingerprint, reader: contract.fingerprint }));
     }
-    const time = headerString(rec.headers, H.time);
-    const meta: EventMetadata = {
-      id,
-      time: time ? new Date(time) : new Date(Number(rec.timestamp)),
-      source: headerString(rec.headers, H.source) ?? "",
-      type,
-      schemaFingerprint: writer,
-      topic: rec.topic,
-      partition: rec.partition,
-      offset: rec.offset,
-      key: rec.key ? rec.key.toString("utf8") : null,
-    };
     return { route, event, meta };
   }
 
@@ -224,28 +212,61 @@ export async function startRunner(options: RunnerOptions): Promise<Runner> {
     log.warn("record dead-lettered", { processor, topic: rec.topic, partition: rec.partition, offset: rec.offset, dlqTopic, error: describeError(cause) });
   }
 
-  async function handleRecord(rec: ConsumedRecord, control: BatchControl): Promise<void> {
+  /**
+   * Handles one record. Returns nothing when it finished synchronously (a sync handler that
+   * succeeded: the common case costs no promise), else a promise.
+   */
+  function handleRecord(rec: ConsumedRecord, control: BatchControl): Promise<void> | undefined {
     let decoded: Decoded;
     try {
       decoded = decode(rec);
     } catch (e) {
-      await deadLetter(rec, e, 0, "(decode)");
-      return;
+      return deadLetter(rec, e, 0, "(decode)");
     }
-    const { route, event, meta } = decoded;
-    const started = Date.now();
+    const started = instrumentation.has("processor.handled") ? Date.now() : 0;
+    // first attempt outside `retry`: no closures or timers unless the handler fails
+    let result: unknown;
+    try {
+      result = decoded.route.processor.handler(decoded.event as never, decoded.meta);
+    } catch (e) {
+      return retryRecord(rec, control, decoded, e, started);
+    }
+    if (result instanceof Promise) {
+      return result.then(
+        () => handled(rec, decoded, 1, started),
+        (e: unknown) => retryRecord(rec, control, decoded, e, started),
+      );
+    }
+    handled(rec, decoded, 1, started);
+    return undefined;
+  }
+
+  function handled(rec: ConsumedRecord, d: Decoded, attempts: number, started: number): void {
+    instrumentation.emit("processor.handled", () => ({
+      processor: d.route.name, topic: rec.topic, partition: rec.partition, offset: rec.offset, id: d.meta.id, attempts, latencyMs: Date.now() - started,
+    }));
+  }
+
+  function handlerError(route: Route, rec: ConsumedRecord, e: unknown): HandlerError {
+    // a handler's failure is retriable unless it says otherwise
+    const retriable = (e as { retriable?: unknown } | null)?.retriable !== false;
+    return new HandlerError(`processor ${route.name} failed: ${(e as Error | null)?.message ?? String(e)}`, {
+      retriable, cause: e, context: { processor: route.name, topic: rec.topic, offset: rec.offset },
+    });
+  }
+
+  /** After a first failure: retries with backoff (partition paused meanwhile), then the DLQ. */
+  async function retryRecord(rec: ConsumedRecord, control: BatchControl, d: Decoded, firstError: unknown, started: number): Promise<void> {
+    const { route, event, meta } = d;
     let resume: (() => void) | undefined;
     try {
       const { attempts } = await retry(
-        async () => {
+        async (attempt) => {
+          if (attempt === 1) throw handlerError(route, rec, firstError);
           try {
             await route.processor.handler(event as never, meta);
           } catch (e) {
-            // a handler's failure is retriable unless it says otherwise
-            const retriable = (e as { retriable?: unknown })?.retriable !== false;
-            throw new HandlerError(`processor ${route.name} failed: ${(e as Error)?.message ?? String(e)}`, {
-              retriable, cause: e, context: { processor: route.name, topic: rec.topic, offset: rec.offset },
-            });
+            throw handlerError(route, rec, e);
           }
         },
         {
@@ -260,7 +281,7 @@ export async function startRunner(options: RunnerOptions): Promise<Runner> {
           },
         },
       );
-      instrumentation.emit("processor.handled", () => ({ processor: route.name, topic: rec.topic, partition: rec.partition, offset: rec.offset, id: meta.id, attempts, latencyMs: Date.now() - started }));
+      handled(rec, d, attempts, started);
     } catch (e) {
       if (stopping) throw new Stopping("stopped during retries");
       const attempts = e instanceof RetriesExhausted ? e.attempts : 1;
@@ -281,7 +302,8 @@ export async function startRunner(options: RunnerOptions): Promise<Runner> {
     for (const rec of records) {
       if (stopping || !control.isRunning() || control.isStale()) break;
       try {
-        await handleRecord(rec, control);
+        const pending = handleRecord(rec, control);
+        if (pending) await pending;
       } catch (e) {
         if (e instanceof Stopping) break;
         throw e;
@@ -345,6 +367,57 @@ export async function startRunner(options: RunnerOptions): Promise<Runner> {
       resolveDone();
     },
   };
+}
+
+/**
+ * EventMetadata read lazily from the record: only `id` and `type` are decoded up front; time,
+ * source, key and fingerprint are decoded when (and if) the handler reads them.
+ */
+class RecordMetadata implements EventMetadata {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: string;
+  private timeValue: Date | undefined;
+  private sourceValue: string | undefined;
+  private keyValue: string | null | undefined;
+  private fingerprintValue: string | undefined;
+
+  constructor(private readonly rec: ConsumedRecord, readonly id: string, readonly type: string) {
+    this.topic = rec.topic;
+    this.partition = rec.partition;
+    this.offset = rec.offset;
+  }
+
+  get time(): Date {
+    if (!this.timeValue) {
+      const t = headerString(this.rec.headers, H.time);
+      this.timeValue = t ? new Date(t) : new Date(Number(this.rec.timestamp));
+    }
+    return this.timeValue;
+  }
+  get source(): string {
+    return (this.sourceValue ??= headerString(this.rec.headers, H.source) ?? "");
+  }
+  get key(): string | null {
+    if (this.keyValue === undefined) this.keyValue = this.rec.key ? this.rec.key.toString("utf8") : null;
+    return this.keyValue;
+  }
+  get schemaFingerprint(): string {
+    return (this.fingerprintValue ??= headerString(this.rec.headers, H.schema) ?? "");
+  }
+  /** Whether the writer's `evt_schema` equals `fingerprint`, without decoding the header when it is a Buffer. */
+  writtenWith(fingerprint: string): boolean {
+    const raw = this.rec.headers[H.schema];
+    const v = Array.isArray(raw) ? raw[0] : raw;
+    if (v === undefined) return false;
+    if (typeof v === "string") return v === fingerprint;
+    if (v.length !== fingerprint.length) return false;
+    for (let i = 0; i < v.length; i++) if (v[i] !== fingerprint.charCodeAt(i)) return false;
+    return true;
+  }
+  toJSON(): EventMetadata {
+    return { id: this.id, time: this.time, source: this.source, type: this.type, schemaFingerprint: this.schemaFingerprint, topic: this.topic, partition: this.partition, offset: this.offset, key: this.key };
+  }
 }
 
 function buildRoutes(processors: readonly ProcessorDefinition[]): Map<string, Route> {
