@@ -140,15 +140,35 @@ export async function startRunner(options: RunnerOptions): Promise<Runner> {
     void shutdown().finally(() => rejectDone(error));
   });
 
-  function decode(rec: ConsumedRecord): Decoded {
+  /** What a (topic, ce_type) resolves to; cached per header bytes so the hot path decodes no strings. */
+  interface Resolved {
+    readonly typeBytes: Buffer;
+    readonly topic: string;
+    readonly type: string;
+    readonly contract: EventContract;
+    readonly route: Route;
+    readonly fingerprint: Buffer;
+  }
+  let lastResolved: Resolved | undefined;
+
+  function resolve(rec: ConsumedRecord): Resolved {
+    const raw = firstHeader(rec.headers[H.type]);
+    const last = lastResolved;
+    if (last && typeof raw !== "string" && raw !== undefined && last.topic === rec.topic && last.typeBytes.equals(raw)) return last;
     const type = headerString(rec.headers, H.type);
     if (!type) throw new EventDecodeError("record has no ce_type header", { context: { topic: rec.topic } });
     const contract = byType.get(type);
     if (!contract) throw new EventDecodeError(`unknown ce_type ${type}: no contract for it in this runner`, { context: { type } });
     const route = routes.get(`${rec.topic}\u0000${type}`);
     if (!route) throw new EventDecodeError(`no processor for ce_type ${type} on topic ${rec.topic}`, { context: { type, topic: rec.topic } });
-    const id = headerString(rec.headers, H.id);
-    if (!id) throw new EventDecodeError("record has no ce_id header", { context: { type } });
+    lastResolved = { typeBytes: Buffer.from(type), topic: rec.topic, type, contract, route, fingerprint: Buffer.from(contract.fingerprint) };
+    return lastResolved;
+  }
+
+  function decode(rec: ConsumedRecord): Decoded {
+    const { type, contract, route, fingerprint } = resolve(rec);
+    const id = firstHeader(rec.headers[H.id]);
+    if (id === undefined || id.length === 0) throw new EventDecodeError("record has no ce_id header", { context: { type } });
     if (!rec.value) throw new EventDecodeError("record has no value (tombstone)", { context: { type } });
     let event: Message;
     try {
@@ -161,8 +181,10 @@ export async function startRunner(options: RunnerOptions): Promise<Runner> {
     if (missing.length > 0) {
       throw new EventValidationError(`${type}: required field(s) not set: ${missing.join(", ")}`, missing, { type });
     }
-    const meta = new RecordMetadata(rec, id, type);
-    if (!meta.writtenWith(contract.fingerprint)) {
+    const meta = new RecordMetadata(rec, type);
+    const writer = firstHeader(rec.headers[H.schema]);
+    const sameSchema = writer === undefined ? false : typeof writer === "string" ? writer === contract.fingerprint : fingerprint.equals(writer);
+    if (!sameSchema) {
       instrumentation.emit("processor.schema_mismatch", () => ({ type, topic: rec.topic, writer: meta.schemaFingerprint, reader: contract.fingerprint }));
     }
     return { route, event, meta };
@@ -370,24 +392,28 @@ export async function startRunner(options: RunnerOptions): Promise<Runner> {
 }
 
 /**
- * EventMetadata read lazily from the record: only `id` and `type` are decoded up front; time,
- * source, key and fingerprint are decoded when (and if) the handler reads them.
+ * EventMetadata read lazily from the record: only `type` is known up front; id, time, source,
+ * key and fingerprint are decoded when (and if) the handler reads them.
  */
 class RecordMetadata implements EventMetadata {
   readonly topic: string;
   readonly partition: number;
   readonly offset: string;
+  private idValue: string | undefined;
   private timeValue: Date | undefined;
   private sourceValue: string | undefined;
   private keyValue: string | null | undefined;
   private fingerprintValue: string | undefined;
 
-  constructor(private readonly rec: ConsumedRecord, readonly id: string, readonly type: string) {
+  constructor(private readonly rec: ConsumedRecord, readonly type: string) {
     this.topic = rec.topic;
     this.partition = rec.partition;
     this.offset = rec.offset;
   }
 
+  get id(): string {
+    return (this.idValue ??= headerString(this.rec.headers, H.id) ?? "");
+  }
   get time(): Date {
     if (!this.timeValue) {
       const t = headerString(this.rec.headers, H.time);
@@ -405,19 +431,13 @@ class RecordMetadata implements EventMetadata {
   get schemaFingerprint(): string {
     return (this.fingerprintValue ??= headerString(this.rec.headers, H.schema) ?? "");
   }
-  /** Whether the writer's `evt_schema` equals `fingerprint`, without decoding the header when it is a Buffer. */
-  writtenWith(fingerprint: string): boolean {
-    const raw = this.rec.headers[H.schema];
-    const v = Array.isArray(raw) ? raw[0] : raw;
-    if (v === undefined) return false;
-    if (typeof v === "string") return v === fingerprint;
-    if (v.length !== fingerprint.length) return false;
-    for (let i = 0; i < v.length; i++) if (v[i] !== fingerprint.charCodeAt(i)) return false;
-    return true;
-  }
   toJSON(): EventMetadata {
     return { id: this.id, time: this.time, source: this.source, type: this.type, schemaFingerprint: this.schemaFingerprint, topic: this.topic, partition: this.partition, offset: this.offset, key: this.key };
   }
+}
+
+function firstHeader(v: Buffer | string | (Buffer | string)[] | undefined): Buffer | string | undefined {
+  return Array.isArray(v) ? v[0] : v;
 }
 
 function buildRoutes(processors: readonly ProcessorDefinition[]): Map<string, Route> {
