@@ -105,10 +105,10 @@ function protoRoot(ctx: Ctx, top: Entries, baseDir: string): string {
   return path.resolve(baseDir, roots[0]!);
 }
 
-function warehouse(ctx: Ctx, pair: Pair<Node, Node | null> | undefined): WarehouseConfig {
+function warehouse(ctx: Ctx, pair: Pair<Node, Node | null> | undefined, baseDir: string): WarehouseConfig {
   const d = DEFAULTS;
   if (!pair) return { schemaPrefix: d.schemaPrefix, batch: { ...d.batch } };
-  const e = entries(ctx, pair.value, "warehouse", ["database", "schemaPrefix", "batch"]);
+  const e = entries(ctx, pair.value, "warehouse", ["database", "schemaPrefix", "batch", "target", "duckdbPath"]);
   let batch: WarehouseConfig["batch"] = { ...d.batch };
   const b = e.get("batch");
   if (b) {
@@ -129,7 +129,18 @@ function warehouse(ctx: Ctx, pair: Pair<Node, Node | null> | undefined): Warehou
     schemaPrefix = v;
   }
   const database = str(ctx, e, "database", "warehouse.database");
-  return { ...(database !== undefined ? { database } : {}), schemaPrefix, batch };
+  const target = str(ctx, e, "target", "warehouse.target");
+  if (target !== undefined && target !== "duckdb" && target !== "snowflake") {
+    throw at(ctx, e.get("target")!.value, "warehouse.target", "must be duckdb or snowflake");
+  }
+  const duckdbPath = str(ctx, e, "duckdbPath", "warehouse.duckdbPath");
+  return {
+    ...(database !== undefined ? { database } : {}),
+    schemaPrefix,
+    batch,
+    ...(target !== undefined ? { target } : {}),
+    ...(duckdbPath !== undefined ? { duckdbPath: path.resolve(baseDir, duckdbPath) } : {}),
+  };
 }
 
 function kafka(ctx: Ctx, pair: Pair<Node, Node | null> | undefined): KafkaConfig {
@@ -221,7 +232,7 @@ export function parseConfig(text: string, file: string, baseDir: string): EvtCon
     protoRoot: protoRoot(ctx, top, baseDir),
     out: path.resolve(baseDir, str(ctx, top, "out", "out") ?? DEFAULTS.out),
     runtimeImport,
-    warehouse: warehouse(ctx, top.get("warehouse")),
+    warehouse: warehouse(ctx, top.get("warehouse"), baseDir),
     kafka: kafka(ctx, top.get("kafka")),
     ...(snow !== undefined ? { snowflake: snow } : {}),
     approvals: path.resolve(baseDir, str(ctx, top, "approvals", "approvals") ?? DEFAULTS.approvals),

@@ -18,6 +18,10 @@ export interface WarehouseConfig {
   /** Prefix prepended to every sink's schema (e.g. `DEV_` → `DEV_ORDERS.ORDER_PLACED`); "" by default. */
   readonly schemaPrefix: string;
   readonly batch: BatchConfig;
+  /** Where `evt run` sinks write and `evt ddl apply` applies: `duckdb` (embedded, the default when absent) or `snowflake`. */
+  readonly target?: "duckdb" | "snowflake";
+  /** DuckDB database file of the `duckdb` target (absolute; default `<baseDir>/.evt/warehouse.duckdb`). */
+  readonly duckdbPath?: string;
 }
 
 export interface KafkaConfig {
@@ -80,5 +84,6 @@ export const DEFAULTS = {
   batch: { rows: 10_000, bytes: 16 * 1024 * 1024, ms: 5_000 },
   kafka: { brokers: ["127.0.0.1:9092"], clientId: "evt" },
   approvals: "evt-approvals.yaml",
-  history: { table: "EVT.MIGRATION_HISTORY", dir: ".evt/history" },
+  history: { table: "EVT.EVT_MIGRATION_HISTORY", dir: ".evt/history" },
+  duckdbPath: ".evt/warehouse.duckdb",
 } as const;
