@@ -3,7 +3,7 @@
  * directory. A rerun with no input change takes the fast path: a fingerprint of everything that
  * decides the output (proto files, options, generator code, generator dependency versions) is
  * compared with the one cached from the last run together with the hashes of the files it
- * produced; when both match what is on disk, neither buf, protoc-gen-es nor ts-morph is loaded.
+ * produced; when both match what is on disk, neither buf nor protoc-gen-es is loaded.
  * Heavy modules are imported lazily for that reason.
  */
 import { createHash } from "node:crypto";
@@ -60,7 +60,7 @@ function walkFiles(dir: string, visit: (rel: string, abs: string) => void, rel =
 }
 
 const require = createRequire(import.meta.url);
-const DEPENDENCIES = ["@bufbuild/buf", "@bufbuild/protobuf", "@bufbuild/protoc-gen-es", "@bufbuild/protoplugin", "ts-morph"];
+const DEPENDENCIES = ["@bufbuild/buf", "@bufbuild/protobuf", "@bufbuild/protoc-gen-es", "@bufbuild/protoplugin"];
 
 /** Everything that decides the output, hashed: proto tree contents, options, generator code and dependency versions. */
 export function inputFingerprint(config: EvtConfig): string {
@@ -125,10 +125,7 @@ export async function generateFiles(config: EvtConfig, displayRoot?: string): Pr
     import("./generate.js"),
     import("./descriptor-order.js"),
   ]);
-  // ts-morph (TypeScript itself) takes ~0.8 s to load: do it while buf compiles in its own process.
-  const preload = import("./ts/contracts.js");
   const { set } = await buildDescriptorSet(config.protoRoot);
-  await preload;
   const loaded = catalogFromDescriptorSet(canonicalFileOrder(set), "");
   return generate(loaded, {
     runtimeImport: config.runtimeImport,

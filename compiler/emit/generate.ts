@@ -5,7 +5,7 @@
  *
  * Output layout (relative to `generated/`):
  *   ts/<dir>/<file>_pb.ts                    protobuf-es message types (protoc-gen-es, in-process)
- *   ts/<dir>/<file>_evt.ts                   typed contracts, producers and processors (ts-morph)
+ *   ts/<dir>/<file>_evt.ts                   typed contracts, producers and processors
  *   ts/index.ts                              every contract module + `catalog`
  *   snowflake/tables/<SCHEMA>.<TABLE>.sql    CREATE TABLE IF NOT EXISTS per sink
  *   snowflake/governance/pii_tags.sql        optional PII object tags
@@ -24,6 +24,8 @@ import { emitKafkaConnect, kafkaConnectPath } from "./sinks/kafka-connect.js";
 import { emitSinkConfig, SINK_CONFIG_PATH } from "./sinks/sink-config.js";
 import { emitPiiTags } from "./snowflake/pii.js";
 import { emitTableDdl, tableDdlPath } from "./snowflake/table-ddl.js";
+import { contractModulePath, contractNames, emitContractModule } from "./ts/contracts.js";
+import { emitIndexModule, INDEX_MODULE_PATH } from "./ts/index-module.js";
 import { runProtocGenEs } from "./ts/protoc-gen-es.js";
 
 export type OutputKind = "ts-messages" | "ts-contracts" | "snowflake-ddl" | "snowflake-tags" | "sink-config" | "kafka-connect" | "catalog";
@@ -86,19 +88,16 @@ export async function generate(loaded: LoadedContracts, options: GenerateOptions
     out.push({ path: `ts/${f.name}`, content: f.content, kind: "ts-messages" });
   }
 
-  // 2. contract modules (ts-morph loads TypeScript: imported only when there is something to print).
+  // 2. contract modules and the index that re-exports them.
   const modules = eventsByFile(catalog);
   if (modules.length > 0) {
-    const ts = await import("./ts/contracts.js");
-    const { emitIndexModule, INDEX_MODULE_PATH } = await import("./ts/index-module.js");
-    const names = ts.contractNames(catalog);
+    const names = contractNames(catalog);
     const sinkRefs = new Map(
       catalog.events.map((e) => [e.fullName, e.sinks.map((s) => ({ table: sinkTableName(s, options).name, mode: s.mode }))] as const),
     );
-    const project = ts.createPrinter();
     const emitOptions = { runtimeImport: options.runtimeImport, names, sinkTables: sinkRefs };
     for (const m of modules) {
-      out.push({ path: ts.contractModulePath(m.file), content: ts.emitContractModule(project, m, catalog, emitOptions), kind: "ts-contracts" });
+      out.push({ path: contractModulePath(m.file), content: emitContractModule(m, catalog, emitOptions), kind: "ts-contracts" });
     }
     out.push({ path: INDEX_MODULE_PATH, content: emitIndexModule(modules, names), kind: "ts-contracts" });
   }

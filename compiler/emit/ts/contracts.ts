@@ -1,25 +1,18 @@
 /**
- * `ts/<dir>/<file>_evt.ts`: one typed contract module per .proto file with events, printed with
- * ts-morph from structures (no string templates for code). Per event it exports the contract
- * (`XContract = defineEvent({...})`), a typed producer factory and a typed processor factory, all
- * built on the pinned runtime interface (`evt/runtime` by default) and the protobuf-es `_pb`
- * module of the same file. JSDoc on every symbol names its proto element and carries its comment.
+ * `ts/<dir>/<file>_evt.ts`: one typed contract module per .proto file with events. Per event it
+ * exports the contract (`XContract = defineEvent({...})`), a typed producer factory and a typed
+ * processor factory, all built on the pinned runtime interface (`evt/runtime` by default) and the
+ * protobuf-es `_pb` module of the same file. JSDoc on every symbol names its proto element and
+ * carries its comment.
+ *
+ * Printed by a small line printer over the catalog model, not through a TypeScript AST: the module
+ * shape is fixed, and ts-morph cost ~2 ms per module plus ~0.3-0.8 s to load TypeScript (decision
+ * D14). Every symbol a statement uses is imported through `Imports`, which de-duplicates, sorts
+ * and rejects a name claimed by two modules. The output is byte-identical to the former ts-morph
+ * emitter (bench/generate/ts-morph-contracts.ts, checked by test/compiler/emit/printer.test.ts).
  */
 import path from "node:path";
 import { protoCamelCase, safeObjectProperty } from "@bufbuild/protobuf/reflect";
-import {
-  IndentationText,
-  NewLineKind,
-  Project,
-  QuoteKind,
-  StructureKind,
-  type FunctionDeclarationStructure,
-  type ImportDeclarationStructure,
-  type JSDocStructure,
-  type OptionalKind,
-  type StatementStructures,
-  type WriterFunction,
-} from "ts-morph";
 import { EvtError } from "../../errors.js";
 import type { Catalog, EventModel, FieldModel, MessageModel } from "../../model/catalog.js";
 
@@ -59,15 +52,6 @@ export function contractNames(catalog: Catalog): Map<string, ContractNames> {
     out.set(e.fullName, { contract: `${base}Contract`, producer: `${lower}Producer`, processor: `${lower}Processor` });
   }
   return out;
-}
-
-/** JSDoc text must not close the comment early. */
-function docText(s: string): string {
-  return s.replace(/\*\//g, "*\\/");
-}
-
-function doc(description: string, element: string): OptionalKind<JSDocStructure> {
-  return { description: docText(description), tags: [{ tagName: "generated", text: `from ${element}` }] };
 }
 
 function oneofProperty(name: string): string {
@@ -136,13 +120,58 @@ function lit(v: unknown): string {
   return JSON.stringify(v);
 }
 
-function contractStatements(event: EventModel, catalog: Catalog, options: ContractEmitOptions): (StatementStructures | WriterFunction)[] {
+/** A JSDoc block: the description (escaped so it cannot close the comment early) and its `@generated` tag. */
+function jsDoc(description: string, element: string): string[] {
+  const lines = description.replace(/\*\//g, "*\\/").split("\n").map((l) => (l ? ` * ${l}` : " *"));
+  return ["/**", ...lines, ` * @generated from ${element}`, " */"];
+}
+
+interface ImportGroup {
+  readonly from: string;
+  readonly typeOnly: boolean;
+  readonly names: Set<string>;
+}
+
+/**
+ * The named imports of one module, in declared group order (runtime values, runtime types, the
+ * `_pb` module), names de-duplicated and sorted; a name used from two modules is an error.
+ */
+class Imports {
+  private readonly groups: ImportGroup[];
+  private readonly source = new Map<string, string>();
+
+  constructor(groups: readonly { from: string; typeOnly?: boolean }[]) {
+    this.groups = groups.map((g) => ({ from: g.from, typeOnly: g.typeOnly ?? false, names: new Set<string>() }));
+  }
+
+  /** Registers `names` from `from`; returns the first (for use inline). */
+  use(from: string, typeOnly: boolean, ...names: string[]): string {
+    const group = this.groups.find((g) => g.from === from && g.typeOnly === typeOnly);
+    if (!group) throw new Error(`contract printer: no import group for ${typeOnly ? "type " : ""}${from}`);
+    for (const name of names) {
+      const other = this.source.get(name);
+      if (other !== undefined && other !== from) throw new EvtError(`generated module would import "${name}" from both ${other} and ${from}`);
+      this.source.set(name, from);
+      group.names.add(name);
+    }
+    return names[0]!;
+  }
+
+  lines(): string[] {
+    return this.groups
+      .filter((g) => g.names.size > 0)
+      .map((g) => `import ${g.typeOnly ? "type " : ""}{ ${[...g.names].sort().join(", ")} } from ${JSON.stringify(g.from)};`);
+  }
+}
+
+/** The three exported statements of one event, each a list of lines. */
+function eventStatements(event: EventModel, catalog: Catalog, options: ContractEmitOptions, imports: Imports, pbModule: string): string[][] {
+  const rt = options.runtimeImport;
   const names = options.names.get(event.fullName)!;
-  const schema = event.tsSchemaName;
-  const comment = event.message.comment ? `\n\n${event.message.comment}` : "";
+  const schema = imports.use(pbModule, false, event.tsSchemaName);
   const element = `message ${event.fullName}`;
   const sinks = options.sinkTables.get(event.fullName) ?? [];
-  const contractDoc = doc(`Contract of the event \`${event.fullName}\`: topic \`${event.topic}\`, owner ${event.owner || "(none)"}, compatibility ${event.compatibility}.${comment}`, element);
+  const comment = event.message.comment ? `\n\n${event.message.comment}` : "";
   const properties = [
     `type: ${lit(event.fullName)},`,
     `topic: ${lit(event.topic)},`,
@@ -156,70 +185,39 @@ function contractStatements(event: EventModel, catalog: Catalog, options: Contra
     `partitions: ${event.partitions},`,
     `retentionHours: ${event.retentionHours},`,
   ];
-  // Written through the file's writer: ts-morph re-indents multi-line variable initializers.
-  const contract: WriterFunction = (w) => {
-    w.blankLineIfLastNot().writeLine("/**");
-    for (const line of `${contractDoc.description}`.split("\n")) w.writeLine(line ? ` * ${line}` : " *");
-    w.writeLine(` * @generated from ${element}`).writeLine(" */");
-    w.write(`export const ${names.contract} = defineEvent(`).inlineBlock(() => properties.forEach((p) => w.writeLine(p))).write(");");
-  };
-  const producer: FunctionDeclarationStructure = {
-    kind: StructureKind.Function,
-    isExported: true,
-    name: names.producer,
-    docs: [doc(`Producer of \`${event.fullName}\` events on topic \`${event.topic}\`: \`send\` accepts only ${event.tsTypeName} messages and validates them before anything is sent.`, element)],
-    parameters: [{ name: "producer", type: "EvtProducer" }],
-    returnType: `TypedProducer<typeof ${schema}>`,
-    statements: [`return bindProducer(producer, ${names.contract});`],
-  };
-  const processor: FunctionDeclarationStructure = {
-    kind: StructureKind.Function,
-    isExported: true,
-    name: names.processor,
-    docs: [doc(`Processor of \`${event.fullName}\` events from topic \`${event.topic}\`: \`handler\` receives each decoded, validated ${event.tsTypeName} with its metadata; failures are retried, then sent to \`${event.topic}.dlq\`.`, element)],
-    parameters: [
-      { name: "handler", type: `EventHandler<typeof ${schema}>` },
-      { name: "options", type: "ProcessorOptions", hasQuestionToken: true },
-    ],
-    returnType: `ProcessorDefinition<typeof ${schema}>`,
-    statements: [`return defineProcessor(${names.contract}, handler, options);`],
-  };
+  const contract = [
+    ...jsDoc(`Contract of the event \`${event.fullName}\`: topic \`${event.topic}\`, owner ${event.owner || "(none)"}, compatibility ${event.compatibility}.${comment}`, element),
+    `export const ${names.contract} = ${imports.use(rt, false, "defineEvent")}({`,
+    ...properties.map((p) => `  ${p}`),
+    "});",
+  ];
+  const producer = [
+    ...jsDoc(`Producer of \`${event.fullName}\` events on topic \`${event.topic}\`: \`send\` accepts only ${event.tsTypeName} messages and validates them before anything is sent.`, element),
+    `export function ${names.producer}(producer: ${imports.use(rt, true, "EvtProducer")}): ${imports.use(rt, true, "TypedProducer")}<typeof ${schema}> {`,
+    `  return ${imports.use(rt, false, "bindProducer")}(producer, ${names.contract});`,
+    "}",
+  ];
+  const handler = `${imports.use(rt, true, "EventHandler")}<typeof ${schema}>`;
+  const processor = [
+    ...jsDoc(`Processor of \`${event.fullName}\` events from topic \`${event.topic}\`: \`handler\` receives each decoded, validated ${event.tsTypeName} with its metadata; failures are retried, then sent to \`${event.topic}.dlq\`.`, element),
+    `export function ${names.processor}(handler: ${handler}, options?: ${imports.use(rt, true, "ProcessorOptions")}): ${imports.use(rt, true, "ProcessorDefinition")}<typeof ${schema}> {`,
+    `  return ${imports.use(rt, false, "defineProcessor")}(${names.contract}, handler, options);`,
+    "}",
+  ];
   return [contract, producer, processor];
 }
 
-function moduleStatements(input: ContractModuleInput, catalog: Catalog, options: ContractEmitOptions): (string | WriterFunction | StatementStructures)[] {
+/** The module text: header, imports, then every statement after a blank line; LF, trailing newline. */
+export function emitContractModule(input: ContractModuleInput, catalog: Catalog, options: ContractEmitOptions): string {
   const pbModule = `./${path.posix.basename(input.file).replace(/\.proto$/, "_pb.js")}`;
-  const imports: ImportDeclarationStructure[] = [
-    { kind: StructureKind.ImportDeclaration, moduleSpecifier: options.runtimeImport, namedImports: ["bindProducer", "defineEvent", "defineProcessor"] },
-    {
-      kind: StructureKind.ImportDeclaration,
-      isTypeOnly: true,
-      moduleSpecifier: options.runtimeImport,
-      namedImports: ["EventHandler", "EvtProducer", "ProcessorDefinition", "ProcessorOptions", "TypedProducer"],
-    },
-    { kind: StructureKind.ImportDeclaration, moduleSpecifier: pbModule, namedImports: [...new Set(input.events.map((e) => e.tsSchemaName))].sort() },
-  ];
-  const header = [
+  const imports = new Imports([{ from: options.runtimeImport }, { from: options.runtimeImport, typeOnly: true }, { from: pbModule }]);
+  const statements = input.events.flatMap((e) => eventStatements(e, catalog, options, imports, pbModule));
+  const lines = [
     `// @generated by evt generate with runtimeImport ${lit(options.runtimeImport)}. Do not edit: change the .proto and rerun evt generate.`,
     `// @generated from file ${input.file} (package ${input.package})`,
     "/* eslint-disable */",
-  ].join("\n");
-  return [header, ...imports, ...input.events.flatMap((e) => contractStatements(e, catalog, options))];
-}
-
-/** A reusable in-memory printer (creating a ts-morph Project is the expensive part). */
-export function createPrinter(): Project {
-  return new Project({
-    useInMemoryFileSystem: true,
-    skipLoadingLibFiles: true,
-    compilerOptions: {},
-    manipulationSettings: { indentationText: IndentationText.TwoSpaces, newLineKind: NewLineKind.LineFeed, quoteKind: QuoteKind.Double },
-  });
-}
-
-export function emitContractModule(project: Project, input: ContractModuleInput, catalog: Catalog, options: ContractEmitOptions): string {
-  const file = project.createSourceFile(`/${contractModulePath(input.file)}`, { statements: moduleStatements(input, catalog, options) }, { overwrite: true });
-  const text = file.getFullText();
-  project.removeSourceFile(file);
-  return text.endsWith("\n") ? text : `${text}\n`;
+    ...imports.lines(),
+    ...statements.flatMap((s) => ["", ...s]),
+  ];
+  return `${lines.join("\n")}\n`;
 }
