@@ -466,8 +466,9 @@ class SourceIndex {
     const out = new Map<string, SourceEntry>();
     const file = this.display(f.name ?? "");
     for (const loc of f.sourceCodeInfo?.location ?? []) {
-      // Elements (and option values) have even-length paths; odd ones are their parts (name, number, type...).
-      if (loc.path.length % 2 !== 0) continue;
+      // Elements (and option values) have even-length paths; odd ones are their parts (name, number, type...),
+      // except the file's `package` statement ([2]), which FileModel.packagePosition points at.
+      if (loc.path.length % 2 !== 0 && !(loc.path.length === 1 && loc.path[0] === 2)) continue;
       const key = loc.path.join(".");
       if (out.has(key) || loc.span.length < 3) continue; // first span is the element's own
       const comment = (loc.leadingComments ?? "")
