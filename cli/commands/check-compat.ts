@@ -2,7 +2,6 @@ import path from "node:path";
 import { Flags } from "@oclif/core";
 import type { CompatibilityMode } from "../../compiler/model/catalog.js";
 import { COMPATIBILITY_MODES } from "../../compiler/rules/compat/modes.js";
-import { runCheckCompat } from "../../compiler/rules/compat/run.js";
 import { EvtCommand, findingFlags, type CommandResult } from "../base-command.js";
 
 export default class CheckCompat extends EvtCommand<typeof CheckCompat> {
@@ -26,6 +25,8 @@ export default class CheckCompat extends EvtCommand<typeof CheckCompat> {
   protected async exec(): Promise<CommandResult> {
     const config = this.evtConfig();
     const cwd = process.cwd();
+    // Loaded on use: oclif imports every command module to list commands, and this one pulls buf and protobuf.
+    const { runCheckCompat } = await import("../../compiler/rules/compat/run.js");
     const result = await runCheckCompat({
       protoRoot: config.protoRoot,
       cwd,

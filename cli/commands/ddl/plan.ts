@@ -1,6 +1,5 @@
 import path from "node:path";
 import { Flags } from "@oclif/core";
-import { runDdlPlan } from "../../../compiler/warehouse/migrations-plan.js";
 import { EvtCommand, findingFlags, type CommandResult } from "../../base-command.js";
 
 export default class DdlPlan extends EvtCommand<typeof DdlPlan> {
@@ -21,6 +20,8 @@ export default class DdlPlan extends EvtCommand<typeof DdlPlan> {
     const config = this.evtConfig();
     const cwd = process.cwd();
     const migrationsDir = path.join(config.out, "snowflake", "migrations");
+    // Loaded on use: oclif imports every command module to list commands.
+    const { runDdlPlan } = await import("../../../compiler/warehouse/migrations-plan.js");
     const result = await runDdlPlan({
       protoRoot: config.protoRoot,
       cwd,
