@@ -78,6 +78,11 @@ export interface ConsumerRunOptions {
   /** Partitions handled at once (each partition stays in order). */
   readonly partitionsConcurrently: number;
   readonly commitIntervalMs: number;
+  /**
+   * Commit resolved offsets automatically (default true). Sinks pass false: they resolve offsets
+   * to move the fetch position and commit with `commitOffsets` only after the warehouse commit.
+   */
+  readonly autoCommit?: boolean;
 }
 
 export interface ConsumerPort {
@@ -247,7 +252,7 @@ function kafkajsConsumer(consumer: Consumer): ConsumerPort {
     },
     async run(options) {
       await consumer.run({
-        autoCommit: true, // commits only offsets we resolved: on the interval, on rebalance and on stop
+        autoCommit: options.autoCommit ?? true, // commits only offsets we resolved: on the interval, on rebalance and on stop
         autoCommitInterval: options.commitIntervalMs,
         eachBatchAutoResolve: false,
         partitionsConsumedConcurrently: options.partitionsConcurrently,
