@@ -13,7 +13,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { EvtConfig } from "../config/schema.js";
 import type { OutputFile, OutputKind } from "./generate.js";
-import { diffOutput, isClean, sha256, writeOutput, type OutputDiff } from "./write-output.js";
+import { contentHashes, diffOutput, isClean, sha256, writeOutput, type OutputDiff } from "./write-output.js";
 
 export interface GenerateRunOptions {
   readonly config: EvtConfig;
@@ -160,13 +160,14 @@ export async function runGenerate(options: GenerateRunOptions): Promise<Generate
   }
 
   const files = await generateFiles(config, options.displayRoot);
-  const diff = diffOutput(outDir, files);
+  const hashes = contentHashes(files);
+  const diff = diffOutput(outDir, hashes);
   const written = options.check ? false : writeOutput(outDir, files, diff);
   if (cacheDir !== null && input !== undefined) {
     writeCache(cacheFile(cacheDir, outDir), {
       format: CACHE_FORMAT,
       input,
-      files: Object.fromEntries(files.map((f) => [f.path, { sha256: sha256(f.content), kind: f.kind }])),
+      files: Object.fromEntries(files.map((f) => [f.path, { sha256: hashes.get(f.path)!, kind: f.kind }])),
     });
   }
   return { outDir, counts: countKinds(files.map((f) => f.kind)), files: files.length, diff, written, cacheHit: false, ms: elapsed() };

@@ -55,14 +55,24 @@ const byPath = (a: { path: string }, b: { path: string }): number => (a.path < b
 /** Events grouped by .proto file, files sorted. */
 function eventsByFile(catalog: Catalog): { file: string; package: string; events: EventModel[] }[] {
   const map = new Map<string, EventModel[]>();
-  for (const e of catalog.events) map.set(e.file, [...(map.get(e.file) ?? []), e]);
+  for (const e of catalog.events) {
+    const events = map.get(e.file);
+    if (events) events.push(e);
+    else map.set(e.file, [e]);
+  }
   return [...map.keys()].sort().map((file) => ({ file, package: map.get(file)![0]!.message.package, events: map.get(file)! }));
 }
 
-/** Top-level message and enum names per file (Java outer class naming needs them). */
-function topLevelNames(catalog: Catalog, file: string): string[] {
-  const all = [...Object.values(catalog.messages), ...Object.values(catalog.enums)];
-  return all.filter((m) => m.file === file && m.fullName === (m.package ? `${m.package}.${m.name}` : m.name)).map((m) => m.name);
+/** Top-level message and enum names per file (Java outer class naming needs them), indexed once: one scan, not one per sink. */
+function topLevelNamesByFile(catalog: Catalog): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const m of [...Object.values(catalog.messages), ...Object.values(catalog.enums)]) {
+    if (m.fullName !== (m.package ? `${m.package}.${m.name}` : m.name)) continue;
+    const names = out.get(m.file);
+    if (names) names.push(m.name);
+    else out.set(m.file, [m.name]);
+  }
+  return out;
 }
 
 /** Resolves every sink table; any problem (names, collisions, keys) stops generation with positions. */
@@ -104,9 +114,10 @@ export async function generate(loaded: LoadedContracts, options: GenerateOptions
 
   // 3. warehouse: DDL per sink, PII tags, runtime sink config, Kafka Connect configs.
   const sinkOptions = { batch: options.batch, ...(options.database ? { database: options.database } : {}) };
+  const topLevel = topLevelNamesByFile(catalog);
   for (const t of tables) {
     out.push({ path: tableDdlPath(t), content: emitTableDdl(t), kind: "snowflake-ddl" });
-    out.push({ path: kafkaConnectPath(t), content: emitKafkaConnect(t, sinkOptions, topLevelNames(catalog, t.event.file)), kind: "kafka-connect" });
+    out.push({ path: kafkaConnectPath(t), content: emitKafkaConnect(t, sinkOptions, topLevel.get(t.event.file) ?? []), kind: "kafka-connect" });
   }
   out.push({ path: PII_TAGS_PATH, content: emitPiiTags(tables, options.schemaPrefix), kind: "snowflake-tags" });
   out.push({ path: SINK_CONFIG_PATH, content: emitSinkConfig(tables, sinkOptions), kind: "sink-config" });
