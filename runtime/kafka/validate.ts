@@ -54,11 +54,13 @@ function isPathSet(message: Message, fields: readonly DescField[]): boolean {
 }
 
 /** Required paths not set on `message` (dot-joined proto names). */
-export function missingRequired(contract: EventContract, message: Message): string[] {
-  const missing: string[] = [];
-  for (const r of compile(contract).required) if (!isPathSet(message, r.fields)) missing.push(r.path);
-  return missing;
+export function missingRequired(contract: EventContract, message: Message): readonly string[] {
+  let missing: string[] | undefined;
+  for (const r of compile(contract).required) if (!isPathSet(message, r.fields)) (missing ??= []).push(r.path);
+  return missing ?? NONE;
 }
+
+const NONE: readonly string[] = Object.freeze([]);
 
 /** Throws EventValidationError unless `event` is a `contract` message with every required path set. */
 export function validateEvent(contract: EventContract, event: unknown, index = 0): void {
