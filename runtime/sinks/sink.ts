@@ -114,7 +114,10 @@ export async function startSinks(options: SinkRunnerOptions): Promise<SinkRunner
 
   const admin = client.admin();
   await admin.connect();
-  const created = await admin.createTopics(await Promise.all(sinks.map(async (s) => ({ topic: s.dlqTopic, partitions: await admin.partitionCount(s.topic) }))));
+  // DLQ topics are created explicitly at start (never on first write), with their source's partitions;
+  // sinks sharing a source topic share its DLQ
+  const dlqSources = new Map(sinks.map((s) => [s.dlqTopic, s.topic]));
+  const created = await admin.createTopics(await Promise.all([...dlqSources].map(async ([topic, source]) => ({ topic, partitions: await admin.partitionCount(source) }))));
   if (created.length > 0) log.info("created DLQ topics", { topics: created });
   const dlqProducer = client.producer({ idempotent: true });
   await dlqProducer.connect();
@@ -260,6 +263,8 @@ class SinkWorker {
       // one partition at a time: the buffer is shared and partitions flush together
       partitionsConcurrently: 1,
       commitIntervalMs: 5_000,
+      // offsets are resolved to move the fetch position; they are committed only after the warehouse commit
+      autoCommit: false,
       eachBatch: (topic, partition, records, control) => this.eachBatch(partition, records, control),
     });
   }
@@ -298,8 +303,9 @@ class SinkWorker {
       if (this.stopping || this.failed || control.isStale() || !control.isRunning()) return;
       const offset = BigInt(rec.offset);
       const floor = this.highWater.get(partition);
-      if (floor !== null && floor !== undefined && offset <= floor) continue; // already in the warehouse
-      this.accept(rec, partition, offset);
+      if (floor === null || floor === undefined || offset > floor) this.accept(rec, partition, offset);
+      // advances the fetch position only (no auto-commit): the record is held in the buffer now
+      control.resolveOffset(rec.offset);
       if (this.rows.length >= this.d.batch.maxRows || this.bytes >= this.d.batch.maxBytes) {
         await this.flush(); // backpressure: the fetcher waits for the warehouse
         if (this.failed) return;
