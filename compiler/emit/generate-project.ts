@@ -119,13 +119,14 @@ function countKinds(kinds: Iterable<OutputKind>): Partial<Record<OutputKind, num
 
 /** Loads the contracts and generates every output file (no I/O on the output directory). */
 export async function generateFiles(config: EvtConfig, displayRoot?: string): Promise<OutputFile[]> {
-  const [{ buildDescriptorSet }, { catalogFromDescriptorSet }, { generate }, { canonicalFileOrder }] = await Promise.all([
-    import("../load/buf-build.js"),
+  // buf compiles in its own process: load the generator (protobuf-es, protoc-gen-es, the model) meanwhile.
+  const { buildDescriptorSet } = await import("../load/buf-build.js");
+  const [{ set }, { catalogFromDescriptorSet }, { generate }, { canonicalFileOrder }] = await Promise.all([
+    buildDescriptorSet(config.protoRoot),
     import("../model/build-catalog.js"),
     import("./generate.js"),
     import("./descriptor-order.js"),
   ]);
-  const { set } = await buildDescriptorSet(config.protoRoot);
   const loaded = catalogFromDescriptorSet(canonicalFileOrder(set), "");
   return generate(loaded, {
     runtimeImport: config.runtimeImport,
