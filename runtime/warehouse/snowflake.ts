@@ -5,7 +5,7 @@
  * Secrets never reach a log line: `describeSettings` is the only printable form.
  */
 import { readFileSync } from "node:fs";
-import snowflake from "snowflake-sdk";
+import type snowflake from "snowflake-sdk";
 import { RuntimeConfigError } from "../errors.js";
 import { classifySnowflakeError } from "./errors.js";
 
@@ -123,13 +123,20 @@ export function describeSettings(s: SnowflakeSettings): Record<string, string | 
   return out;
 }
 
-let configured = false;
+let driver: Promise<typeof snowflake> | undefined;
 
-function configureDriver(): void {
-  if (configured) return;
-  // the driver logs at INFO to stdout by default (and may echo connection options): errors only
-  snowflake.configure({ logLevel: "ERROR" } as never);
-  configured = true;
+/**
+ * Loads snowflake-sdk on first use (it pulls in the AWS SDK: ~0.5 s and a Node-version warning
+ * that a DuckDB-only run or `--help` should not pay), configured to log errors only — by default
+ * it logs at INFO to stdout and may echo connection options.
+ */
+function loadDriver(): Promise<typeof snowflake> {
+  driver ??= import("snowflake-sdk").then((m) => {
+    const sdk = (m as { default?: typeof snowflake }).default ?? (m as unknown as typeof snowflake);
+    sdk.configure({ logLevel: "ERROR" } as never);
+    return sdk;
+  });
+  return driver;
 }
 
 export type SnowflakeConnection = snowflake.Connection;
@@ -143,9 +150,9 @@ function accessUrlOf(s: SnowflakeSettings): string | undefined {
 
 /** Opens a connection; errors are WarehouseErrors (connection refused → transient). */
 export async function connectSnowflake(s: SnowflakeSettings, options: { application?: string } = {}): Promise<SnowflakeConnection> {
-  configureDriver();
+  const sdk = await loadDriver();
   const accessUrl = accessUrlOf(s);
-  const conn = snowflake.createConnection({
+  const conn = sdk.createConnection({
     account: s.account,
     username: s.user,
     ...(s.auth.type === "password"

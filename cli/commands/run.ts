@@ -1,0 +1,145 @@
+import { existsSync, mkdirSync } from "node:fs";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { Flags } from "@oclif/core";
+import { EvtError } from "../../compiler/errors.js";
+import type { EventContract } from "../../runtime/contract.js";
+import type { ProcessorDefinition } from "../../runtime/kafka/processor.js";
+import { startRunner, type Runner } from "../../runtime/kafka/runner.js";
+import { jsonLogger, type LogLevel } from "../../runtime/log.js";
+import { readSinkConfig, selectSinks, type SinkSpec } from "../../runtime/sinks/config.js";
+import type { WarehouseWriter } from "../../runtime/sinks/writer.js";
+import { DuckdbWriter } from "../../runtime/sinks/duckdb/writer.js";
+import { startSinks, type SinkRunner } from "../../runtime/sinks/sink.js";
+import { SnowflakeWriter } from "../../runtime/sinks/snowflake/writer.js";
+import { describeSettings } from "../../runtime/warehouse/snowflake.js";
+import { EvtCommand, type CommandResult } from "../base-command.js";
+import { ENV_HELP, duckdbPathOf, snowflakeSettingsFrom, targetOf } from "./ddl/apply.js";
+
+/** Imports a module (a .ts one through tsx's loader when it is installed: development checkouts). */
+async function importModule(file: string): Promise<Record<string, unknown>> {
+  if (file.endsWith(".ts")) {
+    try {
+      const api = (await import("tsx/esm/api" as string)) as { register: () => void };
+      api.register();
+    } catch {
+      throw new EvtError(`${file} is TypeScript and tsx is not installed: compile the generated code and pass --contracts <index.js>`);
+    }
+  }
+  return (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+}
+
+export default class Run extends EvtCommand<typeof Run> {
+  static override summary = "Run the sinks (and processors) of the generated sink config until SIGTERM.";
+  static override description =
+    "Consumes each selected sink's topic and writes its rows to the warehouse (evt.yaml warehouse.target: duckdb, the default, " +
+    "into a local DuckDB file; or snowflake). Exactly once per event: rows and the per-partition high-water offset commit in one " +
+    "warehouse transaction, the sink resumes from that high-water after any crash, rows MERGE on the event id (APPEND) or key (UPSERT). " +
+    "Batches close at warehouse.batch rows/bytes/ms. Records a table cannot take go to <topic>.dlq with the reason in headers. " +
+    "Logs are JSON lines on stderr. SIGTERM/SIGINT finish the in-flight batch, commit and stop (exit 0). " +
+    "Snowflake tables must exist (evt ddl apply); DuckDB tables are created on start. " +
+    ENV_HELP;
+  static override examples = [
+    "<%= config.bin %> run",
+    "<%= config.bin %> run --sink ORDERS.ORDER_PLACED --sink ORDERS.ORDER_STATUS_LATEST",
+    "<%= config.bin %> run --target snowflake --sink-config generated/sinks/evt-sinks.json",
+    "<%= config.bin %> run --processors dist/processors.js --group my-service",
+  ];
+  static override flags = {
+    sink: Flags.string({ multiple: true, summary: "Sink to run, by name (SCHEMA.TABLE); repeatable. Default: every sink of the config.", helpValue: "NAME" }),
+    "sink-config": Flags.string({ summary: "Runtime sink config (default: <out>/sinks/evt-sinks.json).", helpValue: "FILE" }),
+    contracts: Flags.string({
+      summary: "Module exporting the generated `catalog` (default: <out>/ts/index.js, else <out>/ts/index.ts through tsx).",
+      helpValue: "MODULE",
+    }),
+    target: Flags.option({ options: ["duckdb", "snowflake"] as const, summary: "Warehouse (default: evt.yaml warehouse.target, else duckdb)." })(),
+    "duckdb-path": Flags.string({ summary: "DuckDB database file (default: warehouse.duckdbPath, else .evt/warehouse.duckdb).", helpValue: "FILE" }),
+    brokers: Flags.string({ summary: "Kafka bootstrap brokers, comma-separated (default: evt.yaml kafka.brokers).", helpValue: "HOST:PORT,…" }),
+    "group-prefix": Flags.string({ summary: "Consumer group of a sink: <prefix>.<SCHEMA.TABLE> (default evt-sink).", helpValue: "PREFIX" }),
+    processors: Flags.string({ summary: "Also run the processors a module exports as `processors` (ProcessorDefinition[]).", helpValue: "MODULE" }),
+    group: Flags.string({ summary: "Consumer group of the processors (default evt-processors).", helpValue: "GROUP" }),
+    "no-sinks": Flags.boolean({ summary: "Run only the processors." }),
+    "log-level": Flags.option({ options: ["debug", "info", "warn", "error"] as const, default: "info" as const, summary: "Lowest level logged to stderr." })(),
+  };
+
+  protected async exec(): Promise<CommandResult> {
+    const config = this.evtConfig();
+    const cwd = process.cwd();
+    const level: LogLevel = this.flags.verbose ? "debug" : this.flags["log-level"];
+    const log = jsonLogger({ level, base: { component: "evt-run" } });
+    const brokers = this.flags.brokers ? this.flags.brokers.split(",").map((b) => b.trim()).filter(Boolean) : [...config.kafka.brokers];
+
+    let contracts: readonly EventContract[] = [];
+    const contractsFile = this.flags.contracts
+      ? path.resolve(cwd, this.flags.contracts)
+      : [path.join(config.out, "ts", "index.js"), path.join(config.out, "ts", "index.ts")].find((f) => existsSync(f));
+    if (contractsFile) {
+      const mod = await importModule(contractsFile);
+      if (!Array.isArray(mod.catalog)) throw new EvtError(`${contractsFile} does not export a \`catalog\` array of contracts`);
+      contracts = mod.catalog as EventContract[];
+    }
+
+    let sinkRunner: SinkRunner | undefined;
+    if (!this.flags["no-sinks"]) {
+      const sinkConfigFile = path.resolve(cwd, this.flags["sink-config"] ?? path.join(config.out, "sinks", "evt-sinks.json"));
+      const sinkConfig = (() => {
+        try {
+          return readSinkConfig(sinkConfigFile);
+        } catch (e) {
+          throw new EvtError(`${(e as Error).message}${existsSync(sinkConfigFile) ? "" : " (run `evt generate` first)"}`);
+        }
+      })();
+      const sinks = (() => {
+        try {
+          return selectSinks(sinkConfig, this.flags.sink ?? []);
+        } catch (e) {
+          throw new EvtError((e as Error).message);
+        }
+      })();
+      if (contracts.length === 0) throw new EvtError("no contracts to decode events with: pass --contracts <module exporting the generated catalog>");
+      const target = targetOf(config, this.flags.target);
+      let writer: WarehouseWriter | ((sink: SinkSpec) => WarehouseWriter);
+      if (target === "snowflake") {
+        const settings = snowflakeSettingsFrom(config);
+        log.info("warehouse", { target, ...describeSettings(settings) });
+        writer = () => new SnowflakeWriter({ settings });
+      } else {
+        const file = duckdbPathOf(config, this.flags["duckdb-path"]);
+        mkdirSync(path.dirname(file), { recursive: true });
+        log.info("warehouse", { target, path: file });
+        writer = new DuckdbWriter({ path: file });
+      }
+      sinkRunner = await startSinks({
+        config: sinkConfig,
+        sinks,
+        contracts,
+        writer,
+        brokers,
+        clientId: config.kafka.clientId,
+        groupPrefix: this.flags["group-prefix"] ?? "evt-sink",
+        batch: { maxRows: config.warehouse.batch.rows, maxBytes: config.warehouse.batch.bytes, maxMs: config.warehouse.batch.ms },
+        logger: log,
+        handleSignals: true,
+        kafka: { logLevel: "error" },
+      });
+      sinkRunner.instrumentation.on("sink.flushed", ({ payload }) => log.info("batch committed", payload));
+      sinkRunner.instrumentation.on("sink.dead_lettered", ({ payload }) => log.warn("record dead-lettered", payload));
+    }
+
+    let processorRunner: Runner | undefined;
+    if (this.flags.processors) {
+      const mod = await importModule(path.resolve(cwd, this.flags.processors));
+      const processors = mod.processors as ProcessorDefinition[] | undefined;
+      if (!Array.isArray(processors)) throw new EvtError(`${this.flags.processors} does not export \`processors\` (ProcessorDefinition[])`);
+      processorRunner = await startRunner({
+        processors, catalog: contracts, groupId: this.flags.group ?? "evt-processors", brokers, clientId: config.kafka.clientId,
+        logger: log, handleSignals: true,
+      });
+    }
+    if (!sinkRunner && !processorRunner) throw new EvtError("nothing to run: no sinks selected and no --processors module");
+
+    await Promise.all([sinkRunner?.done, processorRunner?.done]);
+    const stats = sinkRunner?.stats() ?? [];
+    return { json: { sinks: stats }, text: stats.map((s) => `${s.sink}: ${s.rowsWritten} row(s) in ${s.batches} batch(es), ${s.deadLettered} dead-lettered`).join("\n") };
+  }
+}
