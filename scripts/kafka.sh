@@ -8,21 +8,24 @@
 #
 # Env: EVT_KAFKA_PORT (default 19092), EVT_KAFKA_CONTROLLER_PORT (default port + 1),
 #      EVT_KAFKA_HEAP (default 768m), EVT_KAFKA_START_TIMEOUT (seconds, default 90),
-#      JAVA (java binary, default: java on PATH, or $JAVA_HOME/bin/java).
+#      JAVA (java binary, default: java on PATH, or $JAVA_HOME/bin/java), EVT_KAFKA_LIBS (jar folder).
 # Files (all under the ignored .cache/kafka/): libs/ (jars), data/ (KRaft storage),
-#      server.properties (rendered), server.log, kafka.pid
+#      server.properties (rendered), server.log, kafka.pid; for a port other than 19092 the last
+#      four live in .cache/kafka/port-<PORT>/ instead.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 INFRA="$ROOT/infra/kafka"
 CACHE="$ROOT/.cache/kafka"
-LIBS="$CACHE/libs"
-DATA="$CACHE/data"
-PROPS="$CACHE/server.properties"
-LOG="$CACHE/server.log"
-PIDFILE="$CACHE/kafka.pid"
+LIBS="${EVT_KAFKA_LIBS:-$CACHE/libs}"
 HOST=127.0.0.1
 PORT="${EVT_KAFKA_PORT:-19092}"
+# one broker per port: a non-default port gets its own storage, log and pid file (jars are shared)
+if [[ "$PORT" == 19092 ]]; then RUN="$CACHE"; else RUN="$CACHE/port-$PORT"; fi
+DATA="$RUN/data"
+PROPS="$RUN/server.properties"
+LOG="$RUN/server.log"
+PIDFILE="$RUN/kafka.pid"
 CONTROLLER_PORT="${EVT_KAFKA_CONTROLLER_PORT:-$((PORT + 1))}"
 HEAP="${EVT_KAFKA_HEAP:-768m}"
 TIMEOUT="${EVT_KAFKA_START_TIMEOUT:-90}"
@@ -47,6 +50,7 @@ find_java() {
   local java="${JAVA:-}"
   if [[ -z "$java" && -n "${JAVA_HOME:-}" && -x "$JAVA_HOME/bin/java" ]]; then java="$JAVA_HOME/bin/java"; fi
   if [[ -z "$java" ]]; then java="$(command -v java || true)"; fi
+  [[ -z "${JAVA:-}" || -x "$java" ]] || die "JAVA=$java is not an executable"
   [[ -n "$java" ]] || die "Java is not installed; the broker needs Java 17 or newer (e.g. apt-get install openjdk-17-jre-headless, or set JAVA_HOME)"
   local version
   version="$("$java" -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -n1)"
@@ -76,7 +80,7 @@ render_props() {
 
 # "$LIBS/*" stays literal: the JVM expands class-path wildcards itself
 JVM_ARGS=(-Xms256m "-Xmx$HEAP" -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true
-  "-Dlog4j2.configurationFile=$INFRA/log4j2.yaml" "-Dkafka.logs.dir=$CACHE" -cp "$LIBS/*")
+  "-Dlog4j2.configurationFile=$INFRA/log4j2.yaml" "-Dkafka.logs.dir=$RUN" -cp "$LIBS/*")
 
 format_storage() {
   [[ -f "$DATA/meta.properties" ]] && return 0
@@ -100,7 +104,7 @@ start() {
   local java
   java="$(find_java)"
   ensure_libs
-  mkdir -p "$CACHE"
+  mkdir -p "$RUN"
   render_props
   format_storage "$java"
   local start_line

@@ -14,6 +14,12 @@ export function kafkaPort(): number {
   return port;
 }
 
+/** The broker's log file (scripts/kafka.sh keeps one per port). */
+export function kafkaLogFile(): string {
+  const port = kafkaPort();
+  return port === 19092 ? `${repoRoot}.cache/kafka/server.log` : `${repoRoot}.cache/kafka/port-${port}/server.log`;
+}
+
 /** Bootstrap brokers of the test broker. */
 export function kafkaBrokers(): string[] {
   return [`127.0.0.1:${kafkaPort()}`];
