@@ -8,7 +8,9 @@
  *
  * Memory: kafkajs fetches again only after the previous fetch's batches were handled, so what is
  * held is at most one fetch (`maxBytes`) per broker whatever the backlog; a partition whose
- * handler is backing off is paused so the fetcher does not keep re-reading it meanwhile.
+ * handler is backing off is paused so the fetcher does not keep re-reading it meanwhile. Caveat:
+ * `maxBytes` counts bytes on the wire and kafkajs decompresses a whole fetch at once, so with
+ * compressed topics the bound is `maxBytes` × the compression ratio.
  */
 import { fromBinary, type Message } from "@bufbuild/protobuf";
 import type { EventContract, EventMetadata } from "../contract.js";
