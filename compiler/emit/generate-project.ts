@@ -3,7 +3,8 @@
  * directory. A rerun with no input change takes the fast path: a fingerprint of everything that
  * decides the output (proto files, options, generator code, generator dependency versions) is
  * compared with the one cached from the last run together with the hashes of the files it
- * produced; when both match what is on disk, neither buf nor protoc-gen-es is loaded.
+ * produced; when both match what is on disk, neither buf nor protoc-gen-es is loaded. Files whose
+ * size and mtime still equal the stamps recorded with those hashes are not re-read.
  * Heavy modules are imported lazily for that reason.
  */
 import { createHash } from "node:crypto";
@@ -13,7 +14,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { EvtConfig } from "../config/schema.js";
 import type { OutputFile, OutputKind } from "./generate.js";
-import { contentHashes, diffOutput, isClean, sha256, writeOutput, type OutputDiff } from "./write-output.js";
+import { contentHashes, diffOutput, fileStamps, isClean, sha256, writeOutput, type OutputDiff } from "./write-output.js";
 
 export interface GenerateRunOptions {
   readonly config: EvtConfig;
@@ -41,12 +42,12 @@ export interface GenerateRunResult {
   readonly ms: number;
 }
 
-const CACHE_FORMAT = 1;
+const CACHE_FORMAT = 2;
 
 interface CacheEntry {
   readonly format: number;
   readonly input: string;
-  readonly files: Record<string, { readonly sha256: string; readonly kind: OutputKind }>;
+  readonly files: Record<string, { readonly sha256: string; readonly kind: OutputKind; readonly stamp?: string }>;
 }
 
 function walkFiles(dir: string, visit: (rel: string, abs: string) => void, rel = ""): void {
@@ -150,7 +151,8 @@ export async function runGenerate(options: GenerateRunOptions): Promise<Generate
     const cached = readCache(cacheFile(cacheDir, outDir));
     if (cached && cached.input === input) {
       const expected = new Map(Object.entries(cached.files).map(([p, f]) => [p, f.sha256]));
-      const diff = diffOutput(outDir, expected);
+      const stamps = new Map(Object.entries(cached.files).flatMap(([p, f]) => (f.stamp ? [[p, f.stamp] as const] : [])));
+      const diff = diffOutput(outDir, expected, stamps);
       // Inputs unchanged: the cached hashes are exactly what generate would produce, so a
       // check needs no regeneration at all, and an up-to-date directory needs no write.
       if (isClean(diff) || options.check) {
@@ -165,10 +167,13 @@ export async function runGenerate(options: GenerateRunOptions): Promise<Generate
   const diff = diffOutput(outDir, hashes);
   const written = options.check ? false : writeOutput(outDir, files, diff);
   if (cacheDir !== null && input !== undefined) {
+    // Stamps only of files now known to hold the generated content (after a check: those not reported).
+    const differing = options.check ? new Set([...diff.missing, ...diff.stale]) : new Set<string>();
+    const stamps = fileStamps(outDir, files.map((f) => f.path).filter((p) => !differing.has(p)));
     writeCache(cacheFile(cacheDir, outDir), {
       format: CACHE_FORMAT,
       input,
-      files: Object.fromEntries(files.map((f) => [f.path, { sha256: hashes.get(f.path)!, kind: f.kind }])),
+      files: Object.fromEntries(files.map((f) => [f.path, { sha256: hashes.get(f.path)!, kind: f.kind, ...(stamps.has(f.path) ? { stamp: stamps.get(f.path)! } : {}) }])),
     });
   }
   return { outDir, counts: countKinds(files.map((f) => f.kind)), files: files.length, diff, written, cacheHit: false, ms: elapsed() };

@@ -55,16 +55,44 @@ export function contentHashes(files: readonly PlannedFile[]): Map<string, string
   return new Map(files.map((f) => [f.path, sha256(f.content)]));
 }
 
-/** Compares planned content (or content hashes) with what is on disk. */
-export function diffOutput(dir: string, files: readonly PlannedFile[] | ReadonlyMap<string, string>): OutputDiff {
+/** A file's size and modification time: unchanged stamp, unchanged content (as git's index assumes). */
+export function fileStamp(abs: string): string {
+  const s = statSync(abs);
+  return `${s.size}:${s.mtimeMs}`;
+}
+
+/** Stamps of `paths` under `dir` (those that exist). */
+export function fileStamps(dir: string, paths: Iterable<string>): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const rel of paths) {
+    try {
+      out.set(rel, fileStamp(path.join(dir, rel)));
+    } catch {
+      // absent: no stamp, the next diff hashes it (or reports it missing)
+    }
+  }
+  return out;
+}
+
+/**
+ * Compares planned content (or content hashes) with what is on disk. `stamps` (recorded when the
+ * files were known to hold the expected content) let an unchanged file skip the read and hash.
+ */
+export function diffOutput(dir: string, files: readonly PlannedFile[] | ReadonlyMap<string, string>, stamps?: ReadonlyMap<string, string>): OutputDiff {
   const expected = files instanceof Map ? (files as ReadonlyMap<string, string>) : contentHashes(files as readonly PlannedFile[]);
   const present = listOutputFiles(dir);
   const presentSet = new Set(present);
   const missing: string[] = [];
   const stale: string[] = [];
   for (const [rel, hash] of [...expected].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    if (!presentSet.has(rel)) missing.push(rel);
-    else if (sha256(readFileSync(path.join(dir, rel))) !== hash) stale.push(rel);
+    if (!presentSet.has(rel)) {
+      missing.push(rel);
+      continue;
+    }
+    const abs = path.join(dir, rel);
+    const stamp = stamps?.get(rel);
+    if (stamp !== undefined && fileStamp(abs) === stamp) continue;
+    if (sha256(readFileSync(abs)) !== hash) stale.push(rel);
   }
   const extra = present.filter((p) => !expected.has(p));
   return { missing, stale, extra };

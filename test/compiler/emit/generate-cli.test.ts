@@ -78,6 +78,21 @@ describe("evt generate", () => {
     expect(snapshot(gen)).toEqual(snapshot(path.join(REPO_ROOT, "generated")));
   });
 
+  it("finds a same-size hand edit on the cached no-change path (stamps skip only untouched files)", () => {
+    const cwd = project();
+    expect(runEvt(["generate", "--quiet"], { cwd }).code).toBe(0);
+    const file = path.join(cwd, "generated", "ts", "index.ts");
+    const text = readFileSync(file, "utf8");
+    const edited = text.replace("catalog", "katalog");
+    expect(edited.length).toBe(text.length);
+    writeFileSync(file, edited);
+    const check = runEvt(["generate", "--check", "--quiet"], { cwd });
+    expect(check.code).toBe(1);
+    expect(check.stdout).toContain("stale   generated/ts/index.ts");
+    expect(runEvt(["generate", "--quiet"], { cwd }).code).toBe(0);
+    expect(readFileSync(file, "utf8")).toBe(text);
+  });
+
   it("keeps the old output intact and leaves no temp dir when generation fails", () => {
     const cwd = project();
     expect(runEvt(["generate", "--quiet"], { cwd }).code).toBe(0);
