@@ -5,13 +5,11 @@ import { Flags } from "@oclif/core";
 import { EvtError } from "../../compiler/errors.js";
 import type { EventContract } from "../../runtime/contract.js";
 import type { ProcessorDefinition } from "../../runtime/kafka/processor.js";
-import { startRunner, type Runner } from "../../runtime/kafka/runner.js";
+import type { Runner } from "../../runtime/kafka/runner.js";
 import { jsonLogger, type LogLevel } from "../../runtime/log.js";
 import { readSinkConfig, selectSinks, type SinkSpec } from "../../runtime/sinks/config.js";
 import type { WarehouseWriter } from "../../runtime/sinks/writer.js";
-import { DuckdbWriter } from "../../runtime/sinks/duckdb/writer.js";
-import { startSinks, type SinkRunner } from "../../runtime/sinks/sink.js";
-import { SnowflakeWriter } from "../../runtime/sinks/snowflake/writer.js";
+import type { SinkRunner } from "../../runtime/sinks/sink.js";
 import { describeSettings } from "../../runtime/warehouse/snowflake.js";
 import { EvtCommand, type CommandResult } from "../base-command.js";
 import { ENV_HELP, duckdbPathOf, snowflakeSettingsFrom, targetOf } from "./ddl/apply.js";
@@ -102,13 +100,17 @@ export default class Run extends EvtCommand<typeof Run> {
       if (target === "snowflake") {
         const settings = snowflakeSettingsFrom(config);
         log.info("warehouse", { target, ...describeSettings(settings) });
+        const { SnowflakeWriter } = await import("../../runtime/sinks/snowflake/writer.js");
         writer = () => new SnowflakeWriter({ settings });
       } else {
         const file = duckdbPathOf(config, this.flags["duckdb-path"]);
         mkdirSync(path.dirname(file), { recursive: true });
         log.info("warehouse", { target, path: file });
+        const { DuckdbWriter } = await import("../../runtime/sinks/duckdb/writer.js");
         writer = new DuckdbWriter({ path: file });
       }
+      // Kafka, DuckDB and Snowflake clients load only when this command runs (oclif imports every command).
+      const { startSinks } = await import("../../runtime/sinks/sink.js");
       sinkRunner = await startSinks({
         config: sinkConfig,
         sinks,
@@ -131,6 +133,7 @@ export default class Run extends EvtCommand<typeof Run> {
       const mod = await importModule(path.resolve(cwd, this.flags.processors));
       const processors = mod.processors as ProcessorDefinition[] | undefined;
       if (!Array.isArray(processors)) throw new EvtError(`${this.flags.processors} does not export \`processors\` (ProcessorDefinition[])`);
+      const { startRunner } = await import("../../runtime/kafka/runner.js");
       processorRunner = await startRunner({
         processors, catalog: contracts, groupId: this.flags.group ?? "evt-processors", brokers, clientId: config.kafka.clientId,
         logger: log, handleSignals: true,

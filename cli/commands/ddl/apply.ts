@@ -2,8 +2,6 @@ import path from "node:path";
 import { Flags } from "@oclif/core";
 import type { EvtConfig } from "../../../compiler/config/index.js";
 import { EvtError } from "../../../compiler/errors.js";
-import { closeDuckdb, openDuckdb } from "../../../runtime/warehouse/duckdb.js";
-import { duckdbExecutor, snowflakeExecutor } from "../../../runtime/warehouse/executors.js";
 import {
   MIGRATION_FILE, applyPlan, planApply, readDdlDir, renderPlan, type DdlExecutor, type HistoryTable,
 } from "../../../runtime/warehouse/migrate.js";
@@ -73,6 +71,8 @@ export default class DdlApply extends EvtCommand<typeof DdlApply> {
     if (tables.length === 0) throw new EvtError(`no table DDL in ${path.relative(process.cwd(), tablesDir) || tablesDir}; run \`evt generate\` first`);
     const migrations = target === "snowflake" ? readDdlDir(path.join(config.out, "snowflake", "migrations"), MIGRATION_FILE) : [];
 
+    // Drivers load only when this command runs (oclif imports every command module at start-up).
+    const { duckdbExecutor, snowflakeExecutor } = await import("../../../runtime/warehouse/executors.js");
     let exec: DdlExecutor;
     let close: () => Promise<void>;
     if (target === "snowflake") {
@@ -88,6 +88,7 @@ export default class DdlApply extends EvtCommand<typeof DdlApply> {
       this.verbose(`opening DuckDB ${file}`);
       const { mkdirSync } = await import("node:fs");
       mkdirSync(path.dirname(file), { recursive: true });
+      const { closeDuckdb, openDuckdb } = await import("../../../runtime/warehouse/duckdb.js");
       const h = await openDuckdb(file);
       exec = duckdbExecutor(h);
       close = async () => closeDuckdb(h);
