@@ -9,6 +9,7 @@
  *   ts/index.ts                              every contract module + `catalog`
  *   snowflake/tables/<SCHEMA>.<TABLE>.sql    CREATE TABLE IF NOT EXISTS per sink
  *   snowflake/governance/pii_tags.sql        optional PII object tags
+ *   duckdb/tables/<SCHEMA>.<TABLE>.sql       the same tables in DuckDB's dialect (local warehouse)
  *   sinks/evt-sinks.json                     runtime sink config (version 1)
  *   sinks/kafka-connect/<SCHEMA>.<TABLE>.json  Snowflake Kafka connector per sink
  *   catalog.json                             the catalog model (formatVersion 1)
@@ -24,11 +25,12 @@ import { emitKafkaConnect, kafkaConnectPath } from "./sinks/kafka-connect.js";
 import { emitSinkConfig, SINK_CONFIG_PATH } from "./sinks/sink-config.js";
 import { emitPiiTags } from "./snowflake/pii.js";
 import { emitTableDdl, tableDdlPath } from "./snowflake/table-ddl.js";
+import { duckdbTableDdlPath, emitDuckdbTableDdl } from "./duckdb/table-ddl.js";
 import { contractModulePath, contractNames, emitContractModule } from "./ts/contracts.js";
 import { emitIndexModule, INDEX_MODULE_PATH } from "./ts/index-module.js";
 import { runProtocGenEs } from "./ts/protoc-gen-es.js";
 
-export type OutputKind = "ts-messages" | "ts-contracts" | "snowflake-ddl" | "snowflake-tags" | "sink-config" | "kafka-connect" | "catalog";
+export type OutputKind = "ts-messages" | "ts-contracts" | "snowflake-ddl" | "snowflake-tags" | "duckdb-ddl" | "sink-config" | "kafka-connect" | "catalog";
 
 export interface OutputFile {
   /** Relative to the output directory, `/`-separated. */
@@ -117,6 +119,7 @@ export async function generate(loaded: LoadedContracts, options: GenerateOptions
   const topLevel = topLevelNamesByFile(catalog);
   for (const t of tables) {
     out.push({ path: tableDdlPath(t), content: emitTableDdl(t), kind: "snowflake-ddl" });
+    out.push({ path: duckdbTableDdlPath(t), content: emitDuckdbTableDdl(t), kind: "duckdb-ddl" });
     out.push({ path: kafkaConnectPath(t), content: emitKafkaConnect(t, sinkOptions, topLevel.get(t.event.file) ?? []), kind: "kafka-connect" });
   }
   out.push({ path: PII_TAGS_PATH, content: emitPiiTags(tables, options.schemaPrefix), kind: "snowflake-tags" });
