@@ -12,6 +12,7 @@
  * `maxBytes` counts bytes on the wire and kafkajs decompresses a whole fetch at once, so with
  * compressed topics the bound is `maxBytes` × the compression ratio.
  */
+import { onStopSignal } from "../signals.js";
 import { fromBinary, type Message } from "@bufbuild/protobuf";
 import type { EventContract, EventMetadata } from "../contract.js";
 import {
@@ -358,23 +359,18 @@ export async function startRunner(options: RunnerOptions): Promise<Runner> {
       await consumer.disconnect().catch((e: unknown) => log.error("consumer disconnect failed", { error: e }));
       await dlqProducer.disconnect().catch(() => {});
       await admin.disconnect().catch(() => {});
-      if (signalHandler) {
-        process.off("SIGTERM", signalHandler);
-        process.off("SIGINT", signalHandler);
-      }
+      removeSignalHandlers();
       log.info("runner stopped");
     })();
     return shutdownPromise;
   }
 
-  let signalHandler: ((signal: NodeJS.Signals) => void) | undefined;
+  let removeSignalHandlers = (): void => {};
   if (options.handleSignals) {
-    signalHandler = (signal) => {
+    removeSignalHandlers = onStopSignal((signal) => {
       log.info("signal received; finishing in-flight work", { signal });
       void shutdown().then(resolveDone, rejectDone);
-    };
-    process.once("SIGTERM", signalHandler);
-    process.once("SIGINT", signalHandler);
+    });
   }
 
   await consumer.run({

@@ -16,6 +16,7 @@
  * backoff and a fresh session, forever, while the partition waits (nothing is lost, memory stays
  * bounded at one batch); a fatal one stops the runner with the table named.
  */
+import { onStopSignal } from "../signals.js";
 import type { DescMessage } from "@bufbuild/protobuf";
 import type { EventContract } from "../contract.js";
 import { RuntimeConfigError, describeError } from "../errors.js";
@@ -160,23 +161,18 @@ export async function startSinks(options: SinkRunnerOptions): Promise<SinkRunner
       await dlqProducer.disconnect().catch(() => {});
       await admin.disconnect().catch(() => {});
       for (const w of distinctWriters) await w.close().catch(() => {});
-      if (signalHandler) {
-        process.off("SIGTERM", signalHandler);
-        process.off("SIGINT", signalHandler);
-      }
+      removeSignalHandlers();
       log.info("sinks stopped", { stats: workers.map((w) => w.stats()) });
     })();
     return shutdownPromise;
   }
 
-  let signalHandler: ((signal: NodeJS.Signals) => void) | undefined;
+  let removeSignalHandlers = (): void => {};
   if (options.handleSignals) {
-    signalHandler = (signal) => {
+    removeSignalHandlers = onStopSignal((signal) => {
       log.info("signal received; finishing the in-flight batch", { signal });
       void shutdown().then(resolveDone, rejectDone);
-    };
-    process.once("SIGTERM", signalHandler);
-    process.once("SIGINT", signalHandler);
+    });
   }
 
   try {
