@@ -7,7 +7,8 @@
 #
 # Env: EVT_FAKESNOW_PORT (default 18080), EVT_FAKESNOW_START_TIMEOUT (seconds, default 60),
 #      EVT_FAKESNOW_MEMORY=1 for an in-memory server (no data directory).
-# Files (all under the ignored .cache/): fakesnow-venv/, fakesnow.log, fakesnow.pid, fakesnow-data/
+# Files (all under the ignored .cache/): fakesnow-venv/, fakesnow.log, fakesnow.pid, fakesnow-data/;
+#      for a port other than 18080 the last three live in .cache/fakesnow-port-<PORT>/ instead.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -15,17 +16,19 @@ CACHE="$ROOT/.cache"
 VENV="$CACHE/fakesnow-venv"
 REQS="$ROOT/infra/fakesnow/requirements.txt"
 LAUNCHER="$ROOT/infra/fakesnow/launcher.py"
-LOG="$CACHE/fakesnow.log"
-PIDFILE="$CACHE/fakesnow.pid"
-DATA="$CACHE/fakesnow-data"
 HOST=127.0.0.1
 PORT="${EVT_FAKESNOW_PORT:-18080}"
+# one server per port: a non-default port gets its own log, pid file and data (DuckDB locks its files)
+if [[ "$PORT" == 18080 ]]; then RUN="$CACHE"; else RUN="$CACHE/fakesnow-port-$PORT"; fi
+LOG="$RUN/fakesnow.log"
+PIDFILE="$RUN/fakesnow.pid"
+DATA="$RUN/fakesnow-data"
 TIMEOUT="${EVT_FAKESNOW_START_TIMEOUT:-60}"
-
-say() { echo "fakesnow: $*"; }
-die() { echo "fakesnow: $*" >&2; exit 1; }
-
-port_open() { (exec 3<>"/dev/tcp/$HOST/$PORT") 2>/dev/null; }
+STOP_TIMEOUT=10
+NAME=fakesnow
+ENDPOINT="http://$HOST:$PORT"
+# shellcheck source=lib/service.sh
+source "$ROOT/scripts/lib/service.sh"
 
 # pid of our launcher: the one in the pid file, else (pid file lost to a race) the process
 # running this checkout's launcher on this port; never any other process
@@ -83,7 +86,7 @@ start() {
     die "port $PORT on $HOST is already in use by another process; set EVT_FAKESNOW_PORT to a free port"
   fi
   ensure_venv
-  mkdir -p "$CACHE"
+  mkdir -p "$RUN"
   local args=(--host "$HOST" --port "$PORT")
   if [[ "${EVT_FAKESNOW_MEMORY:-0}" != 1 ]]; then
     mkdir -p "$DATA"
@@ -95,59 +98,8 @@ start() {
   setsid "$VENV/bin/python" "$LAUNCHER" "${args[@]}" >>"$LOG" 2>&1 </dev/null 9>&- &
   pid=$!
   echo "$pid" >"$PIDFILE"
-  local waited=0
-  until port_open; do
-    if ! kill -0 "$pid" 2>/dev/null; then
-      rm -f "$PIDFILE"
-      echo "fakesnow: server exited during startup; last lines of $LOG:" >&2
-      tail -n 30 "$LOG" >&2
-      exit 1
-    fi
-    if (( waited >= TIMEOUT * 10 )); then
-      echo "fakesnow: port $PORT not accepting connections after ${TIMEOUT}s; last lines of $LOG:" >&2
-      tail -n 30 "$LOG" >&2
-      exit 1
-    fi
-    sleep 0.1
-    waited=$((waited + 1))
-  done
+  wait_ready "$pid" port_open
   say "started (pid $pid, http://$HOST:$PORT, log $LOG)"
 }
 
-stop() {
-  local pid
-  lock
-  if ! pid="$(our_pid)"; then
-    rm -f "$PIDFILE"
-    say "not running"
-    return 0
-  fi
-  kill -TERM "$pid"
-  for _ in $(seq 1 100); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  if kill -0 "$pid" 2>/dev/null; then
-    say "pid $pid did not stop after 10s; sending KILL"
-    kill -KILL "$pid" 2>/dev/null || true
-  fi
-  if [[ "$(cat "$PIDFILE" 2>/dev/null)" == "$pid" ]]; then rm -f "$PIDFILE"; fi
-  say "stopped (pid $pid)"
-}
-
-status() {
-  local pid
-  if pid="$(our_pid)" && port_open; then
-    say "running (pid $pid, http://$HOST:$PORT)"
-    return 0
-  fi
-  say "not running"
-  return 1
-}
-
-case "${1:-}" in
-  start) start ;;
-  stop) stop ;;
-  status) status ;;
-  *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
-esac
+dispatch "$@"

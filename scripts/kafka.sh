@@ -29,11 +29,11 @@ PIDFILE="$RUN/kafka.pid"
 CONTROLLER_PORT="${EVT_KAFKA_CONTROLLER_PORT:-$((PORT + 1))}"
 HEAP="${EVT_KAFKA_HEAP:-768m}"
 TIMEOUT="${EVT_KAFKA_START_TIMEOUT:-90}"
-
-say() { echo "kafka: $*"; }
-die() { echo "kafka: $*" >&2; exit 1; }
-
-port_open() { (exec 3<>"/dev/tcp/$HOST/$1") 2>/dev/null; }
+STOP_TIMEOUT=30
+NAME=kafka
+ENDPOINT="$HOST:$PORT"
+# shellcheck source=lib/service.sh
+source "$ROOT/scripts/lib/service.sh"
 
 # pid from our pid file, if that process is alive and is our broker
 our_pid() {
@@ -115,58 +115,9 @@ start() {
   pid=$!
   echo "$pid" >"$PIDFILE"
   # ready = the listener accepts connections and the broker has logged that it finished starting
-  local waited=0
-  until port_open "$PORT" && tail -n +"$start_line" "$LOG" | grep -q "Kafka Server started"; do
-    if ! kill -0 "$pid" 2>/dev/null; then
-      rm -f "$PIDFILE"
-      echo "kafka: broker exited during startup; last lines of $LOG:" >&2
-      tail -n 30 "$LOG" >&2
-      exit 1
-    fi
-    if (( waited >= TIMEOUT * 10 )); then
-      echo "kafka: broker not ready after ${TIMEOUT}s (pid $pid left running); last lines of $LOG:" >&2
-      tail -n 30 "$LOG" >&2
-      exit 1
-    fi
-    sleep 0.1
-    waited=$((waited + 1))
-  done
+  broker_ready() { port_open "$PORT" && tail -n +"$start_line" "$LOG" | grep -q "Kafka Server started"; }
+  wait_ready "$pid" broker_ready
   say "started (pid $pid, $HOST:$PORT, log $LOG)"
 }
 
-stop() {
-  local pid
-  if ! pid="$(our_pid)"; then
-    rm -f "$PIDFILE"
-    say "not running"
-    return 0
-  fi
-  kill -TERM "$pid"
-  for _ in $(seq 1 300); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  if kill -0 "$pid" 2>/dev/null; then
-    say "pid $pid did not stop after 30s; sending KILL"
-    kill -KILL "$pid" 2>/dev/null || true
-  fi
-  rm -f "$PIDFILE"
-  say "stopped (pid $pid)"
-}
-
-status() {
-  local pid
-  if pid="$(our_pid)" && port_open "$PORT"; then
-    say "running (pid $pid, $HOST:$PORT)"
-    return 0
-  fi
-  say "not running"
-  return 1
-}
-
-case "${1:-}" in
-  start) start ;;
-  stop) stop ;;
-  status) status ;;
-  *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
-esac
+dispatch "$@"
