@@ -7,6 +7,7 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import {
   createFileRegistry,
+  fromBinary,
   getOption,
   hasOption,
   isFieldSet,
@@ -29,13 +30,15 @@ import {
   FeatureSet_JsonFormat,
   FieldDescriptorProtoSchema,
   MethodOptions_IdempotencyLevel,
+  FileDescriptorSetSchema,
   type DescriptorProto,
   type EnumDescriptorProto,
   type FeatureSet,
-  type FileDescriptorProto,
   type FileDescriptorSet,
 } from "@bufbuild/protobuf/wkt";
-import { buildDescriptorSet } from "../load/buf-build.js";
+import { buildDescriptorSetBytes } from "../load/buf-build.js";
+import { decodeDescriptorSet, type DecodedDescriptorSet } from "../load/descriptor-set.js";
+import { sourceLocationsOf, type SourceLocation, type SourceLocations } from "../load/source-info.js";
 import {
   event as eventOption,
   EventOptions_Compatibility,
@@ -79,8 +82,7 @@ export interface LoadedContracts {
 
 /** Compiles `root` with buf and builds its catalog. `displayRoot` prefixes positions (default: root as given). */
 export async function loadCatalog(root: string, displayRoot: string = root): Promise<LoadedContracts> {
-  const { set } = await buildDescriptorSet(root);
-  return catalogFromDescriptorSet(set, displayRoot);
+  return catalogFromDecoded(decodeDescriptorSet(await buildDescriptorSetBytes(root)), displayRoot);
 }
 
 /** Files that belong to the contract tree (not google/protobuf or the evt vocabulary). */
@@ -89,8 +91,29 @@ export function isContractFile(name: string): boolean {
 }
 
 export function catalogFromDescriptorSet(set: FileDescriptorSet, displayRoot = ""): LoadedContracts {
+  const catalog = buildCatalog(set, set.file.map((f) => sourceLocationsOf(f.sourceCodeInfo)), displayRoot);
+  return { ...catalog, set };
+}
+
+/**
+ * The catalog of a set decoded by compiler/load/descriptor-set.ts. `set` (with source info, for
+ * protoc-gen-es) is decoded from the bytes on first access: the catalog alone does not need it.
+ */
+export function catalogFromDecoded(decoded: DecodedDescriptorSet, displayRoot = ""): LoadedContracts {
+  const { catalog, registry } = buildCatalog(decoded.set, decoded.locations, displayRoot);
+  let full: FileDescriptorSet | undefined;
+  return {
+    catalog,
+    registry,
+    get set(): FileDescriptorSet {
+      return (full ??= fromBinary(FileDescriptorSetSchema, decoded.bytes));
+    },
+  };
+}
+
+function buildCatalog(set: FileDescriptorSet, locations: readonly SourceLocations[], displayRoot: string): Omit<LoadedContracts, "set"> {
   const registry = createFileRegistry(set);
-  const positions = new SourceIndex(set, displayRoot);
+  const positions = new SourceIndex(set, locations, displayRoot);
   const fingerprints = new FingerprintCache();
   const messages: Record<string, MessageModel> = {};
   const enums: Record<string, EnumModel> = {};
@@ -122,7 +145,7 @@ export function catalogFromDescriptorSet(set: FileDescriptorSet, displayRoot = "
     fileModels: sortRecord(fileModels),
     services: sortRecord(services),
   };
-  return { catalog, set, registry };
+  return { catalog, registry };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -193,7 +216,7 @@ function fileModelOf(file: DescFile, positions: SourceIndex): FileModel {
     name: fileName(file),
     package: file.proto.package ?? "",
     syntax,
-    packagePosition: positions.at(file, [2]) ?? positions.fileStart(file),
+    packagePosition: positions.at(file, "2") ?? positions.fileStart(file),
   };
 }
 
@@ -240,7 +263,7 @@ function jsonFormatOf(desc: DescMessage | DescEnum): JsonFormat {
 
 function eventModel(msg: DescMessage, message: MessageModel, positions: SourceIndex, fingerprints: FingerprintCache): EventModel {
   const opt = getOption(msg, eventOption);
-  const optionPath = [...positions.pathOf(msg), 7, 50001];
+  const optionPath = `${positions.keyOf(msg)}.7.50001`;
   const file = fileName(msg.file);
   return {
     fullName: msg.typeName,
@@ -255,7 +278,7 @@ function eventModel(msg: DescMessage, message: MessageModel, positions: SourceIn
         mode: s.mode === Sink_Mode.UPSERT ? "UPSERT" : "APPEND",
         clusterBy: [...s.clusterBy],
         flattenNested: s.flattenNested,
-        position: positions.at(msg.file, [...optionPath, 5, i]) ?? positions.at(msg.file, optionPath) ?? message.position,
+        position: positions.at(msg.file, `${optionPath}.5.${i}`) ?? positions.at(msg.file, optionPath) ?? message.position,
       }),
     ),
     partitions: opt.partitions || 6,
@@ -403,86 +426,77 @@ function fileName(file: DescFile): string {
 
 type Located = DescMessage | DescField | DescEnum | DescEnumValue | DescService | DescMethod;
 
-interface SourceEntry {
-  readonly position: SourcePosition;
-  readonly comment: string;
-}
-
 /**
  * Source info by element: one walk over each FileDescriptorProto assigns every descriptor its
- * source path, and one pass over the locations indexes spans and leading comments by path.
- * (protoplugin's getComments searches all locations per call: quadratic on large catalogs.)
+ * source path key ("4.0.2.1"); the locations (compiler/load/source-info.ts) are indexed by the
+ * same keys. (protoplugin's getComments searches all locations per call: quadratic on large catalogs.)
  */
 class SourceIndex {
-  private readonly paths = new WeakMap<object, readonly number[]>();
-  private readonly entries = new Map<string, Map<string, SourceEntry>>();
+  private readonly keys = new WeakMap<object, string>();
+  private readonly byFile = new Map<string, { readonly display: string; readonly locations: SourceLocations }>();
 
-  constructor(set: FileDescriptorSet, private readonly displayRoot: string) {
-    for (const f of set.file) {
-      this.entries.set(f.name ?? "", this.index(f));
-      f.messageType.forEach((m, i) => this.walkMessage(m, [4, i]));
-      f.enumType.forEach((e, i) => this.walkEnum(e, [5, i]));
+  constructor(
+    set: FileDescriptorSet,
+    locations: readonly SourceLocations[],
+    private readonly displayRoot: string,
+  ) {
+    set.file.forEach((f, i) => {
+      const name = f.name ?? "";
+      this.byFile.set(name, { display: this.displayOf(name), locations: locations[i] ?? new Map() });
+      f.messageType.forEach((m, i) => this.walkMessage(m, `4.${i}`));
+      f.enumType.forEach((e, i) => this.walkEnum(e, `5.${i}`));
       f.service.forEach((svc, i) => {
-        this.paths.set(svc, [6, i]);
-        svc.method.forEach((m, j) => this.paths.set(m, [6, i, 2, j]));
+        this.keys.set(svc, `6.${i}`);
+        svc.method.forEach((m, j) => this.keys.set(m, `6.${i}.2.${j}`));
       });
-    }
+    });
   }
 
-  pathOf(desc: Located): readonly number[] {
-    return this.paths.get(desc.proto) ?? [];
+  keyOf(desc: Located): string {
+    return this.keys.get(desc.proto) ?? "";
   }
 
   of(desc: Located): SourcePosition {
     const file = fileOf(desc);
-    return this.at(file, this.pathOf(desc)) ?? this.fileStart(file);
+    return this.at(file, this.keyOf(desc)) ?? this.fileStart(file);
   }
 
   commentOf(desc: Located): string {
-    return this.entries.get(fileName(fileOf(desc)))?.get(this.pathOf(desc).join("."))?.comment ?? "";
+    return this.location(fileOf(desc), this.keyOf(desc))?.comment ?? "";
   }
 
   fileStart(file: DescFile): SourcePosition {
-    return { file: this.display(fileName(file)), line: 1, column: 1 };
+    return { file: this.display(file), line: 1, column: 1 };
   }
 
-  at(file: DescFile, p: readonly number[]): SourcePosition | undefined {
-    return this.entries.get(fileName(file))?.get(p.join("."))?.position;
+  at(file: DescFile, key: string): SourcePosition | undefined {
+    const loc = this.location(file, key);
+    return loc && { file: this.display(file), line: loc.line, column: loc.column };
   }
 
-  private walkMessage(m: DescriptorProto, p: number[]): void {
-    this.paths.set(m, p);
-    m.field.forEach((f, i) => this.paths.set(f, [...p, 2, i]));
-    m.nestedType.forEach((n, i) => this.walkMessage(n, [...p, 3, i]));
-    m.enumType.forEach((e, i) => this.walkEnum(e, [...p, 4, i]));
+  private location(file: DescFile, key: string): SourceLocation | undefined {
+    return this.byFile.get(fileName(file))?.locations.get(key);
   }
 
-  private walkEnum(e: EnumDescriptorProto, p: number[]): void {
-    this.paths.set(e, p);
-    e.value.forEach((v, i) => this.paths.set(v, [...p, 2, i]));
+  private display(file: DescFile): string {
+    const name = fileName(file);
+    return this.byFile.get(name)?.display ?? this.displayOf(name);
   }
 
-  private index(f: FileDescriptorProto): Map<string, SourceEntry> {
-    const out = new Map<string, SourceEntry>();
-    const file = this.display(f.name ?? "");
-    for (const loc of f.sourceCodeInfo?.location ?? []) {
-      // Elements (and option values) have even-length paths; odd ones are their parts (name, number, type...),
-      // except the file's `package` statement ([2]), which FileModel.packagePosition points at.
-      if (loc.path.length % 2 !== 0 && !(loc.path.length === 1 && loc.path[0] === 2)) continue;
-      const key = loc.path.join(".");
-      if (out.has(key) || loc.span.length < 3) continue; // first span is the element's own
-      const comment = (loc.leadingComments ?? "")
-        .split("\n")
-        .map((l) => l.trim())
-        .filter((l) => l.length > 0)
-        .join(" ");
-      out.set(key, { position: { file, line: loc.span[0]! + 1, column: loc.span[1]! + 1 }, comment });
-    }
-    return out;
-  }
-
-  private display(name: string): string {
+  private displayOf(name: string): string {
     return this.displayRoot ? path.join(this.displayRoot, name) : name;
+  }
+
+  private walkMessage(m: DescriptorProto, p: string): void {
+    this.keys.set(m, p);
+    m.field.forEach((f, i) => this.keys.set(f, `${p}.2.${i}`));
+    m.nestedType.forEach((n, i) => this.walkMessage(n, `${p}.3.${i}`));
+    m.enumType.forEach((e, i) => this.walkEnum(e, `${p}.4.${i}`));
+  }
+
+  private walkEnum(e: EnumDescriptorProto, p: string): void {
+    this.keys.set(e, p);
+    e.value.forEach((v, i) => this.keys.set(v, `${p}.2.${i}`));
   }
 }
 

@@ -8,8 +8,8 @@ import { spawn, execFile } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { readDescriptorSetFile } from "../../load/buf-build.js";
-import { catalogFromDescriptorSet, loadCatalog } from "../../model/build-catalog.js";
+import { readDescriptorSetFileForCatalog } from "../../load/buf-build.js";
+import { catalogFromDecoded, loadCatalog } from "../../model/build-catalog.js";
 import type { Catalog } from "../../model/catalog.js";
 import { EvtError } from "../../errors.js";
 
@@ -37,7 +37,7 @@ export async function loadBaseline(ref: string, options: BaselineOptions): Promi
     if (statSync(asPath).isDirectory()) {
       return { catalog: (await loadCatalog(asPath, options.displayRoot)).catalog, kind: "directory", label: ref };
     }
-    return { catalog: catalogFromDescriptorSet(readDescriptorSetFile(asPath), options.displayRoot).catalog, kind: "image", label: ref };
+    return { catalog: catalogFromDecoded(readDescriptorSetFileForCatalog(asPath), options.displayRoot).catalog, kind: "image", label: ref };
   }
   return loadGitBaseline(ref, options);
 }

@@ -5,8 +5,8 @@
  */
 import { existsSync, readdirSync } from "node:fs";
 import path from "node:path";
-import { readDescriptorSetFile } from "../../load/buf-build.js";
-import { catalogFromDescriptorSet, loadCatalog } from "../../model/build-catalog.js";
+import { readDescriptorSetFileForCatalog } from "../../load/buf-build.js";
+import { catalogFromDecoded, loadCatalog } from "../../model/build-catalog.js";
 import type { Catalog, CompatibilityMode } from "../../model/catalog.js";
 import type { Finding } from "../../report/index.js";
 import { applyApprovals, loadApprovals } from "./approvals.js";
@@ -55,7 +55,7 @@ export async function runCheckCompat(req: CheckCompatRequest): Promise<CheckComp
   const history: string[] = [];
   if (usesTransitive(after, req.mode)) {
     for (const version of historyVersions(req.historyDir)) {
-      const catalog = catalogFromDescriptorSet(readDescriptorSetFile(version), displayRoot).catalog;
+      const catalog = catalogFromDecoded(readDescriptorSetFileForCatalog(version), displayRoot).catalog;
       const label = path.basename(version);
       history.push(label);
       findings.push(...checkCompat({ before: catalog, after }, { ...base, transitiveOnly: true, againstLabel: label }));
