@@ -2,93 +2,14 @@
  * Compiles a proto tree with the real buf CLI (shipped in the @bufbuild/buf npm package) into a
  * FileDescriptorSet with source info. We never parse .proto text ourselves.
  */
-import { execFile } from "node:child_process";
-import { existsSync, readFileSync, statSync } from "node:fs";
-import { createRequire } from "node:module";
-import path from "node:path";
+import { existsSync, readFileSync } from "node:fs";
 import { fromBinary } from "@bufbuild/protobuf";
 import { FileDescriptorSetSchema, type FileDescriptorSet } from "@bufbuild/protobuf/wkt";
-import { EvtError, ProtoCompileError, type Diagnostic } from "../errors.js";
+import { EvtError } from "../errors.js";
+import { buildDescriptorSetBytes } from "./buf-process.js";
 import { decodeDescriptorSet, type DecodedDescriptorSet } from "./descriptor-set.js";
 
-const require = createRequire(import.meta.url);
-
-// @bufbuild/buf's optional per-platform packages (the same table as its bin/buf launcher).
-const PLATFORM_PACKAGES: Readonly<Record<string, string>> = {
-  "darwin arm64": "@bufbuild/buf-darwin-arm64",
-  "darwin x64": "@bufbuild/buf-darwin-x64",
-  "linux arm64": "@bufbuild/buf-linux-aarch64",
-  "linux arm": "@bufbuild/buf-linux-armv7",
-  "linux x64": "@bufbuild/buf-linux-x64",
-  "win32 arm64": "@bufbuild/buf-win32-arm64",
-  "win32 x64": "@bufbuild/buf-win32-x64",
-};
-
-let resolvedBinary: string | undefined;
-
-/**
- * Absolute path of the buf binary from the @bufbuild/buf package: the native executable of the
- * platform package when installed, else the package's bin/buf launcher (a node script that
- * spawns it: one more node start-up, ~50-80 ms, per call).
- */
-export function bufBinary(): string {
-  if (resolvedBinary) return resolvedBinary;
-  const pkgJson = require.resolve("@bufbuild/buf/package.json");
-  const platformPkg = PLATFORM_PACKAGES[`${process.platform} ${process.arch}`];
-  if (platformPkg) {
-    try {
-      const native = createRequire(pkgJson).resolve(`${platformPkg}/bin/buf${process.platform === "win32" ? ".exe" : ""}`);
-      if (existsSync(native)) return (resolvedBinary = native);
-    } catch {
-      // not installed (e.g. --no-optional): fall back to the launcher
-    }
-  }
-  const bin = path.join(path.dirname(pkgJson), "bin", "buf");
-  if (!existsSync(bin)) throw new EvtError(`buf binary not found at ${bin}; reinstall @bufbuild/buf`);
-  return (resolvedBinary = bin);
-}
-
-export interface BufResult {
-  readonly stdout: Buffer;
-  readonly stderr: string;
-  readonly code: number;
-}
-
-/** Runs buf with arguments; never throws for a non-zero exit (callers interpret it). */
-export function runBuf(args: readonly string[], cwd: string): Promise<BufResult> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      bufBinary(),
-      [...args],
-      { cwd, encoding: "buffer", maxBuffer: 1 << 30, env: { ...process.env, BUF_CACHE_DIR: bufCacheDir(cwd) } },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === "number" ? error.code : -1) : 0;
-        if (error && code === -1) return reject(new EvtError(`cannot run buf: ${error.message}`, [], { cause: error }));
-        resolve({ stdout, stderr: stderr.toString("utf8"), code });
-      },
-    );
-  });
-}
-
-function bufCacheDir(cwd: string): string {
-  return process.env.BUF_CACHE_DIR ?? path.join(cwd, ".cache", "buf");
-}
-
-/** Parses buf's `--error-format=json` lines into diagnostics. */
-export function parseBufDiagnostics(stderr: string): Diagnostic[] {
-  const out: Diagnostic[] = [];
-  for (const line of stderr.split("\n")) {
-    const t = line.trim();
-    if (!t.startsWith("{")) continue;
-    try {
-      const d = JSON.parse(t) as { path?: string; start_line?: number; start_column?: number; message?: string };
-      out.push({ file: d.path ?? "", line: d.start_line ?? 0, column: d.start_column ?? 0, message: d.message ?? t });
-    } catch {
-      // not a diagnostic line
-    }
-  }
-  return out;
-}
+export { bufBinary, buildDescriptorSetBytes, parseBufDiagnostics, runBuf, type BufResult } from "./buf-process.js";
 
 /**
  * Builds the proto tree rooted at `root` into a FileDescriptorSet (imports included, source
@@ -97,25 +18,6 @@ export function parseBufDiagnostics(stderr: string): Diagnostic[] {
 export async function buildDescriptorSet(root: string): Promise<{ set: FileDescriptorSet; bytes: Uint8Array }> {
   const bytes = await buildDescriptorSetBytes(root);
   return { set: fromBinary(FileDescriptorSetSchema, bytes), bytes };
-}
-
-/** `buildDescriptorSet` without decoding: buf's serialised FileDescriptorSet (see descriptor-set.ts). */
-export async function buildDescriptorSetBytes(root: string): Promise<Uint8Array> {
-  const abs = path.resolve(root);
-  if (!existsSync(abs) || !statSync(abs).isDirectory()) {
-    throw new EvtError(`proto root ${root} does not exist or is not a directory`);
-  }
-  const res = await runBuf(["build", ".", "--as-file-descriptor-set", "--error-format=json", "-o", "-#format=binpb"], abs);
-  if (res.code !== 0) {
-    const diags = parseBufDiagnostics(res.stderr);
-    if (diags.length > 0) {
-      throw new ProtoCompileError(`${root}: ${diags.length} compile error(s)`, diags.map((d) => ({ ...d, file: path.join(root, d.file) })));
-    }
-    const msg = res.stderr.trim().replace(/^Failure:\s*/, "");
-    if (/had no \.proto files/.test(msg)) throw new ProtoCompileError(`no .proto files found under ${root}`);
-    throw new ProtoCompileError(`buf build failed in ${root}: ${msg}`);
-  }
-  return res.stdout;
 }
 
 /** Reads a buf image / FileDescriptorSet file (binary `.binpb`/`.bin`). */

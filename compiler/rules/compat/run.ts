@@ -5,15 +5,10 @@
  */
 import { existsSync, readdirSync } from "node:fs";
 import path from "node:path";
-import { readDescriptorSetFileForCatalog } from "../../load/buf-build.js";
-import { catalogFromDecoded, loadCatalog } from "../../model/build-catalog.js";
+import { buildDescriptorSetBytes } from "../../load/buf-process.js";
 import type { Catalog, CompatibilityMode } from "../../model/catalog.js";
 import type { Finding } from "../../report/index.js";
-import { applyApprovals, loadApprovals } from "./approvals.js";
-import { loadBaseline, type Baseline } from "./baseline.js";
-import { checkCompat } from "./check.js";
-import { modeSpec } from "./modes.js";
-import { readMigrationStatements } from "./migrations-index.js";
+import type { Baseline } from "./baseline.js";
 
 export interface CheckCompatRequest {
   /** Absolute proto root of the working tree. */
@@ -42,18 +37,36 @@ export interface CheckCompatResult {
 
 const rel = (cwd: string, p: string): string => path.relative(cwd, p) || ".";
 
+/**
+ * buf compiles the after tree first (the longest step); protobuf-es, the model and the rules load
+ * and the baseline is modelled while it runs, so only the after tree's decode, model and the rules
+ * remain once buf returns. Hence only node built-ins and buf-process.js are imported statically.
+ */
 export async function runCheckCompat(req: CheckCompatRequest): Promise<CheckCompatResult> {
   const displayRoot = rel(req.cwd, req.protoRoot);
-  const [after, baseline] = await Promise.all([
-    loadCatalog(req.protoRoot, displayRoot).then((l) => l.catalog),
-    loadBaseline(req.against, { protoRoot: req.protoRoot, displayRoot, cwd: req.cwd }),
-  ]);
-  const migrations = readMigrationStatements(req.migrationsDir);
+  const afterBytes = buildDescriptorSetBytes(req.protoRoot);
+  afterBytes.catch(() => undefined); // awaited below; a compile error must not surface as an unhandled rejection meanwhile
+  const [{ decodeDescriptorSet }, { readDescriptorSetFileForCatalog }, { catalogFromDecoded }, { loadBaseline }, { checkCompat }, approvals, modes, migrationsIndex] =
+    await Promise.all([
+      import("../../load/descriptor-set.js"),
+      import("../../load/buf-build.js"),
+      import("../../model/build-catalog.js"),
+      import("./baseline.js"),
+      import("./check.js"),
+      import("./approvals.js"),
+      import("./modes.js"),
+      import("./migrations-index.js"),
+    ]);
+  const { modeSpec } = modes;
+  const baseline = await loadBaseline(req.against, { protoRoot: req.protoRoot, displayRoot, cwd: req.cwd });
+  const after = catalogFromDecoded(decodeDescriptorSet(await afterBytes), displayRoot).catalog;
+  const migrations = migrationsIndex.readMigrationStatements(req.migrationsDir);
   const base = { ...(req.mode ? { mode: req.mode } : {}), migrations, schemaPrefix: req.schemaPrefix ?? "" };
   const findings: Finding[] = checkCompat({ before: baseline.catalog, after }, base);
 
   const history: string[] = [];
-  if (usesTransitive(after, req.mode)) {
+  const usesTransitive = req.mode !== undefined ? modeSpec(req.mode).transitive : after.events.some((e) => modeSpec(e.compatibility).transitive);
+  if (usesTransitive) {
     for (const version of historyVersions(req.historyDir)) {
       const catalog = catalogFromDecoded(readDescriptorSetFileForCatalog(version), displayRoot).catalog;
       const label = path.basename(version);
@@ -62,12 +75,8 @@ export async function runCheckCompat(req: CheckCompatRequest): Promise<CheckComp
     }
   }
   const approvalsDisplay = rel(req.cwd, req.approvalsFile);
-  return { findings: applyApprovals(findings, loadApprovals(req.approvalsFile, approvalsDisplay), approvalsDisplay), baseline, after, history };
-}
-
-function usesTransitive(after: Catalog, override: CompatibilityMode | undefined): boolean {
-  if (override !== undefined) return modeSpec(override).transitive;
-  return after.events.some((e) => modeSpec(e.compatibility).transitive);
+  const approved = approvals.applyApprovals(findings, approvals.loadApprovals(req.approvalsFile, approvalsDisplay), approvalsDisplay);
+  return { findings: approved, baseline, after, history };
 }
 
 /** Earlier versions, oldest first: `*.binpb` / `*.bin` images in the history directory, by name. */
