@@ -15,9 +15,17 @@ export interface DecodedDescriptorSet {
   readonly locations: readonly SourceLocations[];
   /** The bytes it was decoded from (for callers that need the full set, source info included). */
   readonly bytes: Uint8Array;
+  /**
+   * Serialised DescriptorProto / EnumDescriptorProto of each top-level message and enum, by full
+   * name: equal bytes decode to equal descriptors (nested ones included), so work derived from a
+   * descriptor alone can be re-used across descriptor sets. Empty when not split.
+   */
+  readonly topLevelTypes: ReadonlyMap<string, Uint8Array>;
 }
 
 const FILE = (1 << 3) | 2; // FileDescriptorSet.file (buf's Image.file has the same number)
+const MESSAGE_TYPE = 4;
+const ENUM_TYPE = 5;
 const SOURCE_CODE_INFO = 9;
 
 export function decodeDescriptorSet(bytes: Uint8Array): DecodedDescriptorSet {
@@ -33,22 +41,38 @@ export function decodeDescriptorSet(bytes: Uint8Array): DecodedDescriptorSet {
   }
   const protos = [];
   const locations: SourceLocations[] = [];
+  const topLevelTypes = new Map<string, Uint8Array>();
   for (const file of files) {
-    const { rest, sourceInfo } = splitSourceInfo(file);
-    protos.push(fromBinary(FileDescriptorProtoSchema, rest));
-    locations.push(readSourceLocations(sourceInfo));
+    const split = splitSourceInfo(file);
+    const proto = fromBinary(FileDescriptorProtoSchema, split.rest);
+    protos.push(proto);
+    locations.push(readSourceLocations(split.sourceInfo));
+    const prefix = proto.package ? `${proto.package}.` : "";
+    proto.messageType.forEach((m, i) => split.messages[i] && topLevelTypes.set(prefix + m.name, split.messages[i]));
+    proto.enumType.forEach((e, i) => split.enums[i] && topLevelTypes.set(prefix + e.name, split.enums[i]));
   }
-  return { set: create(FileDescriptorSetSchema, { file: protos }), locations, bytes };
+  return { set: create(FileDescriptorSetSchema, { file: protos }), locations, bytes, topLevelTypes };
 }
 
 function decodeWhole(bytes: Uint8Array): DecodedDescriptorSet {
   const set = fromBinary(FileDescriptorSetSchema, bytes);
-  return { set, locations: set.file.map((f) => sourceLocationsOf(f.sourceCodeInfo)), bytes };
+  return { set, locations: set.file.map((f) => sourceLocationsOf(f.sourceCodeInfo)), bytes, topLevelTypes: new Map() };
 }
 
-/** A FileDescriptorProto's bytes without field 9, and field 9's payloads in order. */
-function splitSourceInfo(file: Uint8Array): { rest: Uint8Array; sourceInfo: Uint8Array[] } {
+interface SplitFile {
+  /** The FileDescriptorProto without field 9. */
+  readonly rest: Uint8Array;
+  /** Field 9's payloads, in order. */
+  readonly sourceInfo: Uint8Array[];
+  /** Payloads of message_type / enum_type, in order. */
+  readonly messages: Uint8Array[];
+  readonly enums: Uint8Array[];
+}
+
+function splitSourceInfo(file: Uint8Array): SplitFile {
   const sourceInfo: Uint8Array[] = [];
+  const messages: Uint8Array[] = [];
+  const enums: Uint8Array[] = [];
   const cut: [number, number][] = [];
   const r = new WireReader(file, 0, file.length);
   while (r.pos < r.end) {
@@ -60,9 +84,14 @@ function splitSourceInfo(file: Uint8Array): { rest: Uint8Array; sourceInfo: Uint
       sourceInfo.push(file.subarray(r.pos, r.pos + len));
       r.pos += len;
       cut.push([start, r.pos]);
+    } else if ((tag >>> 3 === MESSAGE_TYPE || tag >>> 3 === ENUM_TYPE) && (tag & 7) === 2) {
+      const len = r.uint32();
+      if (r.pos + len > r.end) throw new Error("premature EOF");
+      (tag >>> 3 === MESSAGE_TYPE ? messages : enums).push(file.subarray(r.pos, r.pos + len));
+      r.pos += len;
     } else r.skip(tag & 7, tag >>> 3);
   }
-  if (cut.length === 0) return { rest: file, sourceInfo };
+  if (cut.length === 0) return { rest: file, sourceInfo, messages, enums };
   const rest = new Uint8Array(file.length - cut.reduce((n, [s, e]) => n + e - s, 0));
   let at = 0;
   let from = 0;
@@ -72,5 +101,5 @@ function splitSourceInfo(file: Uint8Array): { rest: Uint8Array; sourceInfo: Uint
     from = e;
   }
   rest.set(file.subarray(from), at);
-  return { rest, sourceInfo };
+  return { rest, sourceInfo, messages, enums };
 }

@@ -81,8 +81,13 @@ export interface LoadedContracts {
 }
 
 /** Compiles `root` with buf and builds its catalog. `displayRoot` prefixes positions (default: root as given). */
-export async function loadCatalog(root: string, displayRoot: string = root): Promise<LoadedContracts> {
-  return catalogFromDecoded(decodeDescriptorSet(await buildDescriptorSetBytes(root)), displayRoot);
+export async function loadCatalog(root: string, displayRoot: string = root, options: CatalogOptions = {}): Promise<LoadedContracts> {
+  return catalogFromDecoded(decodeDescriptorSet(await buildDescriptorSetBytes(root)), displayRoot, options);
+}
+
+export interface CatalogOptions {
+  /** Shared by catalogs built in one process (check-compat's baseline and after tree). */
+  readonly descriptorBinaries?: DescriptorBinaryCache;
 }
 
 /** Files that belong to the contract tree (not google/protobuf or the evt vocabulary). */
@@ -91,7 +96,7 @@ export function isContractFile(name: string): boolean {
 }
 
 export function catalogFromDescriptorSet(set: FileDescriptorSet, displayRoot = ""): LoadedContracts {
-  const catalog = buildCatalog(set, set.file.map((f) => sourceLocationsOf(f.sourceCodeInfo)), displayRoot);
+  const catalog = buildCatalog(set, set.file.map((f) => sourceLocationsOf(f.sourceCodeInfo)), displayRoot, new FingerprintCache());
   return { ...catalog, set };
 }
 
@@ -99,8 +104,9 @@ export function catalogFromDescriptorSet(set: FileDescriptorSet, displayRoot = "
  * The catalog of a set decoded by compiler/load/descriptor-set.ts. `set` (with source info, for
  * protoc-gen-es) is decoded from the bytes on first access: the catalog alone does not need it.
  */
-export function catalogFromDecoded(decoded: DecodedDescriptorSet, displayRoot = ""): LoadedContracts {
-  const { catalog, registry } = buildCatalog(decoded.set, decoded.locations, displayRoot);
+export function catalogFromDecoded(decoded: DecodedDescriptorSet, displayRoot = "", options: CatalogOptions = {}): LoadedContracts {
+  const fingerprints = new FingerprintCache(decoded.topLevelTypes, options.descriptorBinaries);
+  const { catalog, registry } = buildCatalog(decoded.set, decoded.locations, displayRoot, fingerprints);
   let full: FileDescriptorSet | undefined;
   return {
     catalog,
@@ -111,10 +117,14 @@ export function catalogFromDecoded(decoded: DecodedDescriptorSet, displayRoot = 
   };
 }
 
-function buildCatalog(set: FileDescriptorSet, locations: readonly SourceLocations[], displayRoot: string): Omit<LoadedContracts, "set"> {
+function buildCatalog(
+  set: FileDescriptorSet,
+  locations: readonly SourceLocations[],
+  displayRoot: string,
+  fingerprints: FingerprintCache,
+): Omit<LoadedContracts, "set"> {
   const registry = createFileRegistry(set);
   const positions = new SourceIndex(set, locations, displayRoot);
-  const fingerprints = new FingerprintCache();
   const messages: Record<string, MessageModel> = {};
   const enums: Record<string, EnumModel> = {};
   const events: EventModel[] = [];
@@ -368,12 +378,37 @@ function compatibilityOf(c: EventOptions_Compatibility): CompatibilityMode {
 }
 
 /**
+ * Serialised descriptors (protobuf-es `toBinary`, as the fingerprint hashes them) shared across
+ * catalogs, per top-level type: when a top-level message or enum has the same bytes in buf's
+ * output as in the catalog built before (the baseline), it and its nested types decode to the same
+ * descriptors, so their serialisations are re-used instead of recomputed.
+ */
+export class DescriptorBinaryCache {
+  private readonly byTopLevel = new Map<string, { readonly raw: Uint8Array; readonly binaries: Map<string, Uint8Array> }>();
+
+  /** The binaries by type name for the top-level type `name` whose serialised form is `raw`. */
+  binariesOf(name: string, raw: Uint8Array): Map<string, Uint8Array> {
+    const seen = this.byTopLevel.get(name);
+    if (seen && Buffer.from(seen.raw.buffer, seen.raw.byteOffset, seen.raw.byteLength).equals(raw)) return seen.binaries;
+    const binaries = new Map<string, Uint8Array>();
+    this.byTopLevel.set(name, { raw, binaries });
+    return binaries;
+  }
+}
+
+/**
  * sha256 over the binary descriptors of the message and every message/enum it reaches, sorted
  * by full name (comments live in source info, so they do not change the fingerprint). The
  * serialised descriptors and the reach sets are cached: events share most of their types.
  */
 class FingerprintCache {
   private readonly binaries = new Map<string, Uint8Array>();
+  private readonly byTopLevel = new Map<string, Map<string, Uint8Array>>();
+
+  constructor(
+    private readonly topLevelTypes: ReadonlyMap<string, Uint8Array> = new Map(),
+    private readonly shared?: DescriptorBinaryCache,
+  ) {}
 
   of(root: DescMessage): string {
     const reached = new Set<DescMessage | DescEnum>();
@@ -394,12 +429,27 @@ class FingerprintCache {
   }
 
   private binary(d: DescMessage | DescEnum): Uint8Array {
-    let b = this.binaries.get(d.typeName);
+    const cache = this.cacheFor(d);
+    let b = cache.get(d.typeName);
     if (!b) {
       b = d.kind === "message" ? toBinary(DescriptorProtoSchema, d.proto) : toBinary(EnumDescriptorProtoSchema, d.proto);
-      this.binaries.set(d.typeName, b);
+      cache.set(d.typeName, b);
     }
     return b;
+  }
+
+  /** This catalog's own cache, or the shared one of the type's top-level ancestor (looked up once). */
+  private cacheFor(d: DescMessage | DescEnum): Map<string, Uint8Array> {
+    if (!this.shared) return this.binaries;
+    let top: DescMessage | DescEnum = d;
+    while (top.parent) top = top.parent;
+    let cache = this.byTopLevel.get(top.typeName);
+    if (!cache) {
+      const raw = this.topLevelTypes.get(top.typeName);
+      cache = raw ? this.shared.binariesOf(top.typeName, raw) : this.binaries;
+      this.byTopLevel.set(top.typeName, cache);
+    }
+    return cache;
   }
 }
 

@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { readDescriptorSetFileForCatalog } from "../../load/buf-build.js";
-import { catalogFromDecoded, loadCatalog } from "../../model/build-catalog.js";
+import { catalogFromDecoded, loadCatalog, type CatalogOptions } from "../../model/build-catalog.js";
 import type { Catalog } from "../../model/catalog.js";
 import { EvtError } from "../../errors.js";
 
@@ -29,15 +29,17 @@ export interface BaselineOptions {
   readonly displayRoot: string;
   /** Where a relative REF path is resolved. */
   readonly cwd: string;
+  /** Passed to the catalog builder (shares work with the after tree's catalog). */
+  readonly catalog?: CatalogOptions;
 }
 
 export async function loadBaseline(ref: string, options: BaselineOptions): Promise<Baseline> {
   const asPath = path.resolve(options.cwd, ref);
   if (existsSync(asPath)) {
     if (statSync(asPath).isDirectory()) {
-      return { catalog: (await loadCatalog(asPath, options.displayRoot)).catalog, kind: "directory", label: ref };
+      return { catalog: (await loadCatalog(asPath, options.displayRoot, options.catalog)).catalog, kind: "directory", label: ref };
     }
-    return { catalog: catalogFromDecoded(readDescriptorSetFileForCatalog(asPath), options.displayRoot).catalog, kind: "image", label: ref };
+    return { catalog: catalogFromDecoded(readDescriptorSetFileForCatalog(asPath), options.displayRoot, options.catalog).catalog, kind: "image", label: ref };
   }
   return loadGitBaseline(ref, options);
 }
@@ -80,7 +82,7 @@ async function loadGitBaseline(ref: string, options: BaselineOptions): Promise<B
     await extract(root, sha, rel, tmp, ref);
     const dir = path.join(tmp, rel);
     if (!existsSync(dir)) throw new EvtError(`--against ${ref}: the proto root ${rel} does not exist at ${ref}`);
-    const { catalog } = await loadCatalog(dir, options.displayRoot);
+    const { catalog } = await loadCatalog(dir, options.displayRoot, options.catalog);
     return { catalog, kind: "git", label: `${ref} (${sha.slice(0, 12)})` };
   } finally {
     rmSync(tmp, { recursive: true, force: true });
