@@ -7,7 +7,7 @@ import { fromBinary } from "@bufbuild/protobuf";
 import { FileDescriptorSetSchema, type FileDescriptorSet } from "@bufbuild/protobuf/wkt";
 import { EvtError } from "../errors.js";
 import { buildDescriptorSetBytes } from "./buf-process.js";
-import { decodeDescriptorSet, type DecodedDescriptorSet } from "./descriptor-set.js";
+import { decodeDescriptorSet, type DecodedDescriptorSet, type DescriptorReuse } from "./descriptor-set.js";
 
 export { bufBinary, buildDescriptorSetBytes, parseBufDiagnostics, runBuf, type BufResult } from "./buf-process.js";
 
@@ -26,8 +26,8 @@ export function readDescriptorSetFile(file: string): FileDescriptorSet {
 }
 
 /** `readDescriptorSetFile` decoded for the catalog (source info read raw, see descriptor-set.ts). */
-export function readDescriptorSetFileForCatalog(file: string): DecodedDescriptorSet {
-  return decodeImage(file, decodeDescriptorSet);
+export function readDescriptorSetFileForCatalog(file: string, reuse?: DescriptorReuse): DecodedDescriptorSet {
+  return decodeImage(file, (bytes) => decodeDescriptorSet(bytes, reuse));
 }
 
 function decodeImage<T>(file: string, decode: (bytes: Uint8Array) => T): T {

@@ -2,10 +2,19 @@
  * Decodes buf's FileDescriptorSet / image bytes for the catalog: every FileDescriptorProto with
  * protobuf-es but without its source_code_info (field 9), which is read by the raw reader in
  * source-info.ts instead. Same descriptors, same positions and comments, a fraction of the
- * objects (source info is ~70% of the bytes).
+ * objects (source info is ~70% of the bytes). With a DescriptorReuse, top-level messages and
+ * enums whose bytes equal those of a set decoded before are not decoded again.
  */
 import { create, fromBinary } from "@bufbuild/protobuf";
-import { FileDescriptorProtoSchema, FileDescriptorSetSchema, type FileDescriptorSet } from "@bufbuild/protobuf/wkt";
+import {
+  DescriptorProtoSchema,
+  EnumDescriptorProtoSchema,
+  FileDescriptorProtoSchema,
+  FileDescriptorSetSchema,
+  type DescriptorProto,
+  type EnumDescriptorProto,
+  type FileDescriptorSet,
+} from "@bufbuild/protobuf/wkt";
 import { readSourceLocations, sourceLocationsOf, WireReader, type SourceLocations } from "./source-info.js";
 
 export interface DecodedDescriptorSet {
@@ -15,20 +24,46 @@ export interface DecodedDescriptorSet {
   readonly locations: readonly SourceLocations[];
   /** The bytes it was decoded from (for callers that need the full set, source info included). */
   readonly bytes: Uint8Array;
-  /**
-   * Serialised DescriptorProto / EnumDescriptorProto of each top-level message and enum, by full
-   * name: equal bytes decode to equal descriptors (nested ones included), so work derived from a
-   * descriptor alone can be re-used across descriptor sets. Empty when not split.
-   */
-  readonly topLevelTypes: ReadonlyMap<string, Uint8Array>;
+}
+
+/**
+ * Decoded top-level messages and enums by full name, shared by the sets decoded in one process
+ * (check-compat's baseline and after tree). Equal bytes decode to equal descriptors, so the
+ * earlier object is returned: nested types included, and whatever is cached per descriptor
+ * object (the fingerprint's serialisations) carries over. Descriptors are never mutated.
+ */
+export class DescriptorReuse {
+  private readonly messages = new Map<string, { readonly raw: Uint8Array; readonly proto: DescriptorProto }>();
+  private readonly enums = new Map<string, { readonly raw: Uint8Array; readonly proto: EnumDescriptorProto }>();
+
+  message(fullName: string, raw: Uint8Array): DescriptorProto {
+    const seen = this.messages.get(fullName);
+    if (seen && sameBytes(seen.raw, raw)) return seen.proto;
+    const proto = fromBinary(DescriptorProtoSchema, raw);
+    this.messages.set(fullName, { raw, proto });
+    return proto;
+  }
+
+  enum(fullName: string, raw: Uint8Array): EnumDescriptorProto {
+    const seen = this.enums.get(fullName);
+    if (seen && sameBytes(seen.raw, raw)) return seen.proto;
+    const proto = fromBinary(EnumDescriptorProtoSchema, raw);
+    this.enums.set(fullName, { raw, proto });
+    return proto;
+  }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(b);
 }
 
 const FILE = (1 << 3) | 2; // FileDescriptorSet.file (buf's Image.file has the same number)
 const MESSAGE_TYPE = 4;
 const ENUM_TYPE = 5;
 const SOURCE_CODE_INFO = 9;
+const NAME = (1 << 3) | 2; // DescriptorProto.name / EnumDescriptorProto.name
 
-export function decodeDescriptorSet(bytes: Uint8Array): DecodedDescriptorSet {
+export function decodeDescriptorSet(bytes: Uint8Array, reuse?: DescriptorReuse): DecodedDescriptorSet {
   const files: Uint8Array[] = [];
   const r = new WireReader(bytes, 0, bytes.length);
   while (r.pos < r.end) {
@@ -41,35 +76,56 @@ export function decodeDescriptorSet(bytes: Uint8Array): DecodedDescriptorSet {
   }
   const protos = [];
   const locations: SourceLocations[] = [];
-  const topLevelTypes = new Map<string, Uint8Array>();
   for (const file of files) {
-    const split = splitSourceInfo(file);
+    const split = splitFile(file, reuse !== undefined);
     const proto = fromBinary(FileDescriptorProtoSchema, split.rest);
+    if (reuse) {
+      // Cut out of `rest` above; a repeated field's elements keep their order.
+      const prefix = proto.package ? `${proto.package}.` : "";
+      proto.messageType = split.messages.map((raw) => reuse.message(prefix + nameOf(raw), raw));
+      proto.enumType = split.enums.map((raw) => reuse.enum(prefix + nameOf(raw), raw));
+    }
     protos.push(proto);
     locations.push(readSourceLocations(split.sourceInfo));
-    const prefix = proto.package ? `${proto.package}.` : "";
-    proto.messageType.forEach((m, i) => split.messages[i] && topLevelTypes.set(prefix + m.name, split.messages[i]));
-    proto.enumType.forEach((e, i) => split.enums[i] && topLevelTypes.set(prefix + e.name, split.enums[i]));
   }
-  return { set: create(FileDescriptorSetSchema, { file: protos }), locations, bytes, topLevelTypes };
+  return { set: create(FileDescriptorSetSchema, { file: protos }), locations, bytes };
 }
 
 function decodeWhole(bytes: Uint8Array): DecodedDescriptorSet {
   const set = fromBinary(FileDescriptorSetSchema, bytes);
-  return { set, locations: set.file.map((f) => sourceLocationsOf(f.sourceCodeInfo)), bytes, topLevelTypes: new Map() };
+  return { set, locations: set.file.map((f) => sourceLocationsOf(f.sourceCodeInfo)), bytes };
+}
+
+const utf8 = new TextDecoder();
+
+/** Field 1 (`name`) of a serialised DescriptorProto / EnumDescriptorProto (the last one wins). */
+function nameOf(raw: Uint8Array): string {
+  let name = "";
+  const r = new WireReader(raw, 0, raw.length);
+  while (r.pos < r.end) {
+    const tag = r.uint32();
+    if (tag !== NAME) {
+      r.skip(tag & 7, tag >>> 3);
+      continue;
+    }
+    const len = r.uint32();
+    name = utf8.decode(raw.subarray(r.pos, r.pos + len));
+    r.pos += len;
+  }
+  return name;
 }
 
 interface SplitFile {
-  /** The FileDescriptorProto without field 9. */
+  /** The FileDescriptorProto without field 9 (nor 4 and 5 when `cutTypes`). */
   readonly rest: Uint8Array;
-  /** Field 9's payloads, in order. */
+  /** Field 9's payloads, in order (repeated occurrences of a message field merge: locations concatenate). */
   readonly sourceInfo: Uint8Array[];
-  /** Payloads of message_type / enum_type, in order. */
+  /** With `cutTypes`: the payloads of message_type / enum_type, in order. */
   readonly messages: Uint8Array[];
   readonly enums: Uint8Array[];
 }
 
-function splitSourceInfo(file: Uint8Array): SplitFile {
+function splitFile(file: Uint8Array, cutTypes: boolean): SplitFile {
   const sourceInfo: Uint8Array[] = [];
   const messages: Uint8Array[] = [];
   const enums: Uint8Array[] = [];
@@ -78,18 +134,19 @@ function splitSourceInfo(file: Uint8Array): SplitFile {
   while (r.pos < r.end) {
     const start = r.pos;
     const tag = r.uint32();
-    if (tag >>> 3 === SOURCE_CODE_INFO && (tag & 7) === 2) {
-      const len = r.uint32();
-      if (r.pos + len > r.end) throw new Error("premature EOF");
-      sourceInfo.push(file.subarray(r.pos, r.pos + len));
-      r.pos += len;
-      cut.push([start, r.pos]);
-    } else if ((tag >>> 3 === MESSAGE_TYPE || tag >>> 3 === ENUM_TYPE) && (tag & 7) === 2) {
-      const len = r.uint32();
-      if (r.pos + len > r.end) throw new Error("premature EOF");
-      (tag >>> 3 === MESSAGE_TYPE ? messages : enums).push(file.subarray(r.pos, r.pos + len));
-      r.pos += len;
-    } else r.skip(tag & 7, tag >>> 3);
+    const field = tag >>> 3;
+    const into = (tag & 7) !== 2 ? undefined : field === SOURCE_CODE_INFO ? sourceInfo : !cutTypes ? undefined : field === MESSAGE_TYPE ? messages : field === ENUM_TYPE ? enums : undefined;
+    if (!into) {
+      r.skip(tag & 7, field);
+      continue;
+    }
+    const len = r.uint32();
+    if (r.pos + len > r.end) throw new Error("premature EOF");
+    into.push(file.subarray(r.pos, r.pos + len));
+    r.pos += len;
+    const last = cut[cut.length - 1];
+    if (last && last[1] === start) last[1] = r.pos;
+    else cut.push([start, r.pos]);
   }
   if (cut.length === 0) return { rest: file, sourceInfo, messages, enums };
   const rest = new Uint8Array(file.length - cut.reduce((n, [s, e]) => n + e - s, 0));

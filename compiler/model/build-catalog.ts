@@ -37,7 +37,7 @@ import {
   type FileDescriptorSet,
 } from "@bufbuild/protobuf/wkt";
 import { buildDescriptorSetBytes } from "../load/buf-build.js";
-import { decodeDescriptorSet, type DecodedDescriptorSet } from "../load/descriptor-set.js";
+import { decodeDescriptorSet, type DecodedDescriptorSet, type DescriptorReuse } from "../load/descriptor-set.js";
 import { sourceLocationsOf, type SourceLocation, type SourceLocations } from "../load/source-info.js";
 import {
   event as eventOption,
@@ -82,12 +82,12 @@ export interface LoadedContracts {
 
 /** Compiles `root` with buf and builds its catalog. `displayRoot` prefixes positions (default: root as given). */
 export async function loadCatalog(root: string, displayRoot: string = root, options: CatalogOptions = {}): Promise<LoadedContracts> {
-  return catalogFromDecoded(decodeDescriptorSet(await buildDescriptorSetBytes(root)), displayRoot, options);
+  return catalogFromDecoded(decodeDescriptorSet(await buildDescriptorSetBytes(root), options.reuse), displayRoot);
 }
 
 export interface CatalogOptions {
-  /** Shared by catalogs built in one process (check-compat's baseline and after tree). */
-  readonly descriptorBinaries?: DescriptorBinaryCache;
+  /** Shared by the catalogs built in one process (check-compat's baseline and after tree). */
+  readonly reuse?: DescriptorReuse;
 }
 
 /** Files that belong to the contract tree (not google/protobuf or the evt vocabulary). */
@@ -96,7 +96,7 @@ export function isContractFile(name: string): boolean {
 }
 
 export function catalogFromDescriptorSet(set: FileDescriptorSet, displayRoot = ""): LoadedContracts {
-  const catalog = buildCatalog(set, set.file.map((f) => sourceLocationsOf(f.sourceCodeInfo)), displayRoot, new FingerprintCache());
+  const catalog = buildCatalog(set, set.file.map((f) => sourceLocationsOf(f.sourceCodeInfo)), displayRoot);
   return { ...catalog, set };
 }
 
@@ -104,9 +104,8 @@ export function catalogFromDescriptorSet(set: FileDescriptorSet, displayRoot = "
  * The catalog of a set decoded by compiler/load/descriptor-set.ts. `set` (with source info, for
  * protoc-gen-es) is decoded from the bytes on first access: the catalog alone does not need it.
  */
-export function catalogFromDecoded(decoded: DecodedDescriptorSet, displayRoot = "", options: CatalogOptions = {}): LoadedContracts {
-  const fingerprints = new FingerprintCache(decoded.topLevelTypes, options.descriptorBinaries);
-  const { catalog, registry } = buildCatalog(decoded.set, decoded.locations, displayRoot, fingerprints);
+export function catalogFromDecoded(decoded: DecodedDescriptorSet, displayRoot = ""): LoadedContracts {
+  const { catalog, registry } = buildCatalog(decoded.set, decoded.locations, displayRoot);
   let full: FileDescriptorSet | undefined;
   return {
     catalog,
@@ -117,12 +116,7 @@ export function catalogFromDecoded(decoded: DecodedDescriptorSet, displayRoot = 
   };
 }
 
-function buildCatalog(
-  set: FileDescriptorSet,
-  locations: readonly SourceLocations[],
-  displayRoot: string,
-  fingerprints: FingerprintCache,
-): Omit<LoadedContracts, "set"> {
+function buildCatalog(set: FileDescriptorSet, locations: readonly SourceLocations[], displayRoot: string): Omit<LoadedContracts, "set"> {
   const registry = createFileRegistry(set);
   const positions = new SourceIndex(set, locations, displayRoot);
   const messages: Record<string, MessageModel> = {};
@@ -140,7 +134,7 @@ function buildCatalog(
     for (const msg of allMessages(file)) {
       const model = messageModel(msg, positions);
       messages[model.fullName] = model;
-      if (hasOption(msg, eventOption)) events.push(eventModel(msg, model, positions, fingerprints));
+      if (hasOption(msg, eventOption)) events.push(eventModel(msg, model, positions));
     }
     for (const en of allEnums(file)) enums[en.typeName] = enumModel(en, positions);
   }
@@ -271,7 +265,7 @@ function jsonFormatOf(desc: DescMessage | DescEnum): JsonFormat {
   return format;
 }
 
-function eventModel(msg: DescMessage, message: MessageModel, positions: SourceIndex, fingerprints: FingerprintCache): EventModel {
+function eventModel(msg: DescMessage, message: MessageModel, positions: SourceIndex): EventModel {
   const opt = getOption(msg, eventOption);
   const optionPath = `${positions.keyOf(msg)}.7.50001`;
   const file = fileName(msg.file);
@@ -293,7 +287,7 @@ function eventModel(msg: DescMessage, message: MessageModel, positions: SourceIn
     ),
     partitions: opt.partitions || 6,
     retentionHours: opt.retentionHours || 168,
-    fingerprint: fingerprints.of(msg),
+    fingerprint: fingerprintOf(msg),
     optionPosition: positions.at(msg.file, optionPath) ?? message.position,
     file,
     tsModule: file.replace(/\.proto$/, "_pb"),
@@ -378,80 +372,43 @@ function compatibilityOf(c: EventOptions_Compatibility): CompatibilityMode {
 }
 
 /**
- * Serialised descriptors (protobuf-es `toBinary`, as the fingerprint hashes them) shared across
- * catalogs, per top-level type: when a top-level message or enum has the same bytes in buf's
- * output as in the catalog built before (the baseline), it and its nested types decode to the same
- * descriptors, so their serialisations are re-used instead of recomputed.
+ * sha256 over the binary descriptors of the message and every message/enum it reaches, sorted
+ * by full name (comments live in source info, so they do not change the fingerprint). Each
+ * descriptor is serialised once (below): events share most of their types.
  */
-export class DescriptorBinaryCache {
-  private readonly byTopLevel = new Map<string, { readonly raw: Uint8Array; readonly binaries: Map<string, Uint8Array> }>();
-
-  /** The binaries by type name for the top-level type `name` whose serialised form is `raw`. */
-  binariesOf(name: string, raw: Uint8Array): Map<string, Uint8Array> {
-    const seen = this.byTopLevel.get(name);
-    if (seen && Buffer.from(seen.raw.buffer, seen.raw.byteOffset, seen.raw.byteLength).equals(raw)) return seen.binaries;
-    const binaries = new Map<string, Uint8Array>();
-    this.byTopLevel.set(name, { raw, binaries });
-    return binaries;
+function fingerprintOf(root: DescMessage): string {
+  const reached = new Set<DescMessage | DescEnum>();
+  const visit = (m: DescMessage): void => {
+    if (reached.has(m)) return;
+    reached.add(m);
+    for (const f of m.fields) {
+      if (f.message) visit(f.message);
+      if (f.enum) reached.add(f.enum);
+    }
+  };
+  visit(root);
+  const hash = createHash("sha256");
+  for (const d of [...reached].sort((a, b) => cmp(a.typeName, b.typeName))) {
+    hash.update(d.typeName).update("\0").update(binaryOf(d)).update("\0");
   }
+  return hash.digest("hex").slice(0, 16);
+}
+
+function binaryOf(d: DescMessage | DescEnum): Uint8Array {
+  let b = binaries.get(d.proto);
+  if (!b) {
+    b = d.kind === "message" ? toBinary(DescriptorProtoSchema, d.proto) : toBinary(EnumDescriptorProtoSchema, d.proto);
+    binaries.set(d.proto, b);
+  }
+  return b;
 }
 
 /**
- * sha256 over the binary descriptors of the message and every message/enum it reaches, sorted
- * by full name (comments live in source info, so they do not change the fingerprint). The
- * serialised descriptors and the reach sets are cached: events share most of their types.
+ * Serialised descriptors by descriptor object: the serialisation is a function of the object, and
+ * descriptors are never mutated. Objects are shared between catalogs when the descriptor set was
+ * decoded with a DescriptorReuse (check-compat: the after tree's unchanged types are the baseline's).
  */
-class FingerprintCache {
-  private readonly binaries = new Map<string, Uint8Array>();
-  private readonly byTopLevel = new Map<string, Map<string, Uint8Array>>();
-
-  constructor(
-    private readonly topLevelTypes: ReadonlyMap<string, Uint8Array> = new Map(),
-    private readonly shared?: DescriptorBinaryCache,
-  ) {}
-
-  of(root: DescMessage): string {
-    const reached = new Set<DescMessage | DescEnum>();
-    const visit = (m: DescMessage): void => {
-      if (reached.has(m)) return;
-      reached.add(m);
-      for (const f of m.fields) {
-        if (f.message) visit(f.message);
-        if (f.enum) reached.add(f.enum);
-      }
-    };
-    visit(root);
-    const hash = createHash("sha256");
-    for (const d of [...reached].sort((a, b) => cmp(a.typeName, b.typeName))) {
-      hash.update(d.typeName).update("\0").update(this.binary(d)).update("\0");
-    }
-    return hash.digest("hex").slice(0, 16);
-  }
-
-  private binary(d: DescMessage | DescEnum): Uint8Array {
-    const cache = this.cacheFor(d);
-    let b = cache.get(d.typeName);
-    if (!b) {
-      b = d.kind === "message" ? toBinary(DescriptorProtoSchema, d.proto) : toBinary(EnumDescriptorProtoSchema, d.proto);
-      cache.set(d.typeName, b);
-    }
-    return b;
-  }
-
-  /** This catalog's own cache, or the shared one of the type's top-level ancestor (looked up once). */
-  private cacheFor(d: DescMessage | DescEnum): Map<string, Uint8Array> {
-    if (!this.shared) return this.binaries;
-    let top: DescMessage | DescEnum = d;
-    while (top.parent) top = top.parent;
-    let cache = this.byTopLevel.get(top.typeName);
-    if (!cache) {
-      const raw = this.topLevelTypes.get(top.typeName);
-      cache = raw ? this.shared.binariesOf(top.typeName, raw) : this.binaries;
-      this.byTopLevel.set(top.typeName, cache);
-    }
-    return cache;
-  }
-}
+const binaries = new WeakMap<object, Uint8Array>();
 
 // ---------------------------------------------------------------------------------------------
 // Walking and positions

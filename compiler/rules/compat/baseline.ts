@@ -39,7 +39,7 @@ export async function loadBaseline(ref: string, options: BaselineOptions): Promi
     if (statSync(asPath).isDirectory()) {
       return { catalog: (await loadCatalog(asPath, options.displayRoot, options.catalog)).catalog, kind: "directory", label: ref };
     }
-    return { catalog: catalogFromDecoded(readDescriptorSetFileForCatalog(asPath), options.displayRoot, options.catalog).catalog, kind: "image", label: ref };
+    return { catalog: catalogFromDecoded(readDescriptorSetFileForCatalog(asPath, options.catalog?.reuse), options.displayRoot).catalog, kind: "image", label: ref };
   }
   return loadGitBaseline(ref, options);
 }

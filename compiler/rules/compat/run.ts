@@ -46,7 +46,7 @@ export async function runCheckCompat(req: CheckCompatRequest): Promise<CheckComp
   const displayRoot = rel(req.cwd, req.protoRoot);
   const afterBytes = buildDescriptorSetBytes(req.protoRoot);
   afterBytes.catch(() => undefined); // awaited below; a compile error must not surface as an unhandled rejection meanwhile
-  const [{ decodeDescriptorSet }, { readDescriptorSetFileForCatalog }, { catalogFromDecoded, DescriptorBinaryCache }, { loadBaseline }, { checkCompat }, approvals, modes, migrationsIndex] =
+  const [{ decodeDescriptorSet, DescriptorReuse }, { readDescriptorSetFileForCatalog }, { catalogFromDecoded }, { loadBaseline }, { checkCompat }, approvals, modes, migrationsIndex] =
     await Promise.all([
       import("../../load/descriptor-set.js"),
       import("../../load/buf-build.js"),
@@ -58,9 +58,9 @@ export async function runCheckCompat(req: CheckCompatRequest): Promise<CheckComp
       import("./migrations-index.js"),
     ]);
   const { modeSpec } = modes;
-  const catalogOptions = { descriptorBinaries: new DescriptorBinaryCache() }; // the after tree re-uses the baseline's unchanged types
-  const baseline = await loadBaseline(req.against, { protoRoot: req.protoRoot, displayRoot, cwd: req.cwd, catalog: catalogOptions });
-  const after = catalogFromDecoded(decodeDescriptorSet(await afterBytes), displayRoot, catalogOptions).catalog;
+  const reuse = new DescriptorReuse(); // the after tree's unchanged types are the baseline's, decoded once
+  const baseline = await loadBaseline(req.against, { protoRoot: req.protoRoot, displayRoot, cwd: req.cwd, catalog: { reuse } });
+  const after = catalogFromDecoded(decodeDescriptorSet(await afterBytes, reuse), displayRoot).catalog;
   const migrations = migrationsIndex.readMigrationStatements(req.migrationsDir);
   const base = { ...(req.mode ? { mode: req.mode } : {}), migrations, schemaPrefix: req.schemaPrefix ?? "" };
   const findings: Finding[] = checkCompat({ before: baseline.catalog, after }, base);
@@ -69,7 +69,7 @@ export async function runCheckCompat(req: CheckCompatRequest): Promise<CheckComp
   const usesTransitive = req.mode !== undefined ? modeSpec(req.mode).transitive : after.events.some((e) => modeSpec(e.compatibility).transitive);
   if (usesTransitive) {
     for (const version of historyVersions(req.historyDir)) {
-      const catalog = catalogFromDecoded(readDescriptorSetFileForCatalog(version), displayRoot, catalogOptions).catalog;
+      const catalog = catalogFromDecoded(readDescriptorSetFileForCatalog(version, reuse), displayRoot).catalog;
       const label = path.basename(version);
       history.push(label);
       findings.push(...checkCompat({ before: catalog, after }, { ...base, transitiveOnly: true, againstLabel: label }));
