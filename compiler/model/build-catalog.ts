@@ -22,6 +22,7 @@ import {
   type DescService,
   type FileRegistry,
 } from "@bufbuild/protobuf";
+import { nestedTypes } from "@bufbuild/protobuf/reflect";
 import {
   DescriptorProtoSchema,
   Edition,
@@ -72,6 +73,40 @@ const names = require(path.join(protopluginDir, "names.js")) as {
   generatedDescName(desc: DescMessage): string;
   generatedShapeName(desc: DescMessage): string;
 };
+
+/**
+ * protoc-gen-es's names of a message, memoised per file shape: protoplugin recomputes every name
+ * of the file on each call, and the names depend only on the file's name, package and the kinds
+ * and full names of its types (clashes get suffixes), so a file with the same shape in another
+ * catalog (check-compat's after tree) gets the same names.
+ */
+function generatedNames(msg: DescMessage): { tsSchemaName: string; tsTypeName: string } {
+  const key = fileShape(msg.file);
+  let byType = namesByFileShape.get(key);
+  if (!byType) {
+    if (namesByFileShape.size > 10_000) namesByFileShape.clear(); // bound a long-lived process
+    namesByFileShape.set(key, (byType = new Map()));
+  }
+  let found = byType.get(msg.typeName);
+  if (!found) {
+    found = { tsSchemaName: names.generatedDescName(msg), tsTypeName: names.generatedShapeName(msg) };
+    byType.set(msg.typeName, found);
+  }
+  return found;
+}
+
+const namesByFileShape = new Map<string, Map<string, { tsSchemaName: string; tsTypeName: string }>>();
+const fileShapes = new WeakMap<DescFile, string>();
+
+function fileShape(file: DescFile): string {
+  let shape = fileShapes.get(file);
+  if (shape === undefined) {
+    shape = `${file.name}\n${file.proto.package ?? ""}`;
+    for (const d of nestedTypes(file)) shape += `\n${d.kind} ${d.typeName}`;
+    fileShapes.set(file, shape);
+  }
+  return shape;
+}
 
 /** A compiled proto tree: the catalog plus the descriptors (for protoc-gen-es only). */
 export interface LoadedContracts {
@@ -291,8 +326,7 @@ function eventModel(msg: DescMessage, message: MessageModel, positions: SourceIn
     optionPosition: positions.at(msg.file, optionPath) ?? message.position,
     file,
     tsModule: file.replace(/\.proto$/, "_pb"),
-    tsSchemaName: names.generatedDescName(msg),
-    tsTypeName: names.generatedShapeName(msg),
+    ...generatedNames(msg),
   };
 }
 
