@@ -24,6 +24,20 @@ export interface DecodedDescriptorSet {
   readonly locations: readonly SourceLocations[];
   /** The bytes it was decoded from (for callers that need the full set, source info included). */
   readonly bytes: Uint8Array;
+  /** Decoded with a DescriptorReuse: what a model of a top-level type depends on, per file (see TypeContext). */
+  readonly contexts?: readonly TypeContext[];
+}
+
+/**
+ * Besides a top-level type's own descriptor, everything its model can depend on in its file: the
+ * file's other fields (name, package, syntax/edition, options, services...) and the source
+ * locations in its subtree.
+ */
+export interface TypeContext {
+  /** The FileDescriptorProto without its messages, enums and source info. */
+  readonly file: Uint8Array;
+  /** Serialised locations of each top-level message ("4.i") and enum ("5.i"), in order. */
+  readonly locations: ReadonlyMap<string, readonly Uint8Array[]>;
 }
 
 /**
@@ -53,7 +67,7 @@ export class DescriptorReuse {
   }
 }
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(b);
 }
 
@@ -76,8 +90,10 @@ export function decodeDescriptorSet(bytes: Uint8Array, reuse?: DescriptorReuse):
   }
   const protos = [];
   const locations: SourceLocations[] = [];
+  const contexts: TypeContext[] = [];
   for (const file of files) {
     const split = splitFile(file, reuse !== undefined);
+    const subtrees = reuse ? new Map<string, number[]>() : undefined;
     const proto = fromBinary(FileDescriptorProtoSchema, split.rest);
     if (reuse) {
       // Cut out of `rest` above; a repeated field's elements keep their order.
@@ -86,14 +102,42 @@ export function decodeDescriptorSet(bytes: Uint8Array, reuse?: DescriptorReuse):
       proto.enumType = split.enums.map((raw) => reuse.enum(prefix + nameOf(raw), raw));
     }
     protos.push(proto);
-    locations.push(readSourceLocations(split.sourceInfo));
+    locations.push(readSourceLocations(split.sourceInfo, subtrees));
+    if (subtrees) {
+      const info = split.sourceInfo[0];
+      const byType = new Map<string, Uint8Array[]>();
+      if (info && split.sourceInfo.length === 1) {
+        for (const [key, ranges] of subtrees) {
+          const parts: Uint8Array[] = [];
+          for (let i = 0; i < ranges.length; i += 2) parts.push(info.subarray(ranges[i], ranges[i + 1]));
+          byType.set(key, parts);
+        }
+      }
+      contexts.push({ file: knownFields(split.rest), locations: byType });
+    }
   }
-  return { set: create(FileDescriptorSetSchema, { file: protos }), locations, bytes };
+  return { set: create(FileDescriptorSetSchema, { file: protos }), locations, bytes, ...(reuse ? { contexts } : {}) };
 }
 
 function decodeWhole(bytes: Uint8Array): DecodedDescriptorSet {
   const set = fromBinary(FileDescriptorSetSchema, bytes);
   return { set, locations: set.file.map((f) => sourceLocationsOf(f.sourceCodeInfo)), bytes };
+}
+
+/**
+ * A FileDescriptorProto's fields that descriptor.proto defines (1-14), without the unknown ones a
+ * buf image adds (buf_extension, 8042): an image and a `buf build` output of the same file agree.
+ */
+function knownFields(file: Uint8Array): Uint8Array {
+  const parts: Uint8Array[] = [];
+  const r = new WireReader(file, 0, file.length);
+  while (r.pos < r.end) {
+    const start = r.pos;
+    const tag = r.uint32();
+    r.skip(tag & 7, tag >>> 3);
+    if (tag >>> 3 <= 14) parts.push(file.subarray(start, r.pos));
+  }
+  return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
 }
 
 const utf8 = new TextDecoder();

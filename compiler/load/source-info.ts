@@ -50,25 +50,38 @@ const utf8 = new TextDecoder();
 /**
  * Reads serialised SourceCodeInfo messages (every occurrence of field 9 of one
  * FileDescriptorProto, in order: repeated occurrences concatenate) straight from the wire.
+ * With `subtrees` (and a single chunk), also records where in the chunk the locations of each
+ * top-level message ("4.i") and enum ("5.i") are, as [start, end) pairs of byte offsets in
+ * order: equal bytes there mean equal positions and comments for everything in that subtree.
  */
-export function readSourceLocations(chunks: readonly Uint8Array[]): Map<string, SourceLocation> {
+export function readSourceLocations(chunks: readonly Uint8Array[], subtrees?: Map<string, number[]>): Map<string, SourceLocation> {
   const out = new Map<string, SourceLocation>();
   const path: number[] = [];
   const span: number[] = [];
+  const record = chunks.length === 1 ? subtrees : undefined;
   for (const buf of chunks) {
     const r = new WireReader(buf, 0, buf.length);
     while (r.pos < r.end) {
+      const start = r.pos;
       const tag = r.uint32();
       if (tag === ((1 << 3) | 2)) {
         const len = r.uint32();
         readLocation(new WireReader(buf, r.pos, r.pos + len), path, span, out);
         r.pos += len;
+        if (record && path.length >= 2 && (path[0] === 4 || path[0] === 5)) {
+          const key = `${path[0]}.${path[1]}`;
+          const ranges = record.get(key);
+          if (!ranges) record.set(key, [start, r.pos]);
+          else if (ranges[ranges.length - 1] === start) ranges[ranges.length - 1] = r.pos;
+          else ranges.push(start, r.pos);
+        }
       } else r.skip(tag & 7);
     }
   }
   return out;
 }
 
+/** Reads one Location into `path`/`span` and indexes it in `out` when the catalog uses it. */
 function readLocation(r: WireReader, path: number[], span: number[], out: Map<string, SourceLocation>): void {
   path.length = 0;
   span.length = 0;

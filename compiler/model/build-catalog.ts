@@ -38,7 +38,7 @@ import {
   type FileDescriptorSet,
 } from "@bufbuild/protobuf/wkt";
 import { buildDescriptorSetBytes } from "../load/buf-build.js";
-import { decodeDescriptorSet, type DecodedDescriptorSet, type DescriptorReuse } from "../load/descriptor-set.js";
+import { decodeDescriptorSet, sameBytes, type DecodedDescriptorSet, type DescriptorReuse, type TypeContext } from "../load/descriptor-set.js";
 import { sourceLocationsOf, type SourceLocation, type SourceLocations } from "../load/source-info.js";
 import {
   event as eventOption,
@@ -140,7 +140,7 @@ export function catalogFromDescriptorSet(set: FileDescriptorSet, displayRoot = "
  * protoc-gen-es) is decoded from the bytes on first access: the catalog alone does not need it.
  */
 export function catalogFromDecoded(decoded: DecodedDescriptorSet, displayRoot = ""): LoadedContracts {
-  const { catalog, registry } = buildCatalog(decoded.set, decoded.locations, displayRoot);
+  const { catalog, registry } = buildCatalog(decoded.set, decoded.locations, displayRoot, decoded.contexts);
   let full: FileDescriptorSet | undefined;
   return {
     catalog,
@@ -151,9 +151,15 @@ export function catalogFromDecoded(decoded: DecodedDescriptorSet, displayRoot = 
   };
 }
 
-function buildCatalog(set: FileDescriptorSet, locations: readonly SourceLocations[], displayRoot: string): Omit<LoadedContracts, "set"> {
+function buildCatalog(
+  set: FileDescriptorSet,
+  locations: readonly SourceLocations[],
+  displayRoot: string,
+  contexts?: readonly TypeContext[],
+): Omit<LoadedContracts, "set"> {
   const registry = createFileRegistry(set);
   const positions = new SourceIndex(set, locations, displayRoot);
+  const contextOf = new Map(contexts ? set.file.map((f, i) => [f.name ?? "", contexts[i]!] as const) : []);
   const messages: Record<string, MessageModel> = {};
   const enums: Record<string, EnumModel> = {};
   const events: EventModel[] = [];
@@ -166,12 +172,26 @@ function buildCatalog(set: FileDescriptorSet, locations: readonly SourceLocation
     files.push(file.proto.name ?? `${file.name}.proto`);
     fileModels[fileName(file)] = fileModelOf(file, positions);
     for (const svc of file.services) services[svc.typeName] = serviceModel(svc, positions);
-    for (const msg of allMessages(file)) {
-      const model = messageModel(msg, positions);
-      messages[model.fullName] = model;
-      if (hasOption(msg, eventOption)) events.push(eventModel(msg, model, positions));
-    }
-    for (const en of allEnums(file)) enums[en.typeName] = enumModel(en, positions);
+    const context = contextOf.get(fileName(file));
+    file.messages.forEach((top, i) => {
+      const subtree = allMessages(top);
+      const models = reusedModels(top, `4.${i}`, context, displayRoot) ?? {
+        messages: subtree.map((m) => messageModel(m, positions)),
+        enums: subtree.flatMap((m) => m.nestedEnums).map((en) => enumModel(en, positions)),
+      };
+      rememberModels(top, `4.${i}`, context, displayRoot, models);
+      subtree.forEach((msg, j) => {
+        const model = models.messages[j]!;
+        messages[model.fullName] = model;
+        if (hasOption(msg, eventOption)) events.push(eventModel(msg, model, positions));
+      });
+      for (const en of models.enums) enums[en.fullName] = en;
+    });
+    file.enums.forEach((top, i) => {
+      const models = reusedModels(top, `5.${i}`, context, displayRoot) ?? { messages: [], enums: [enumModel(top, positions)] };
+      rememberModels(top, `5.${i}`, context, displayRoot, models);
+      enums[top.typeName] = models.enums[0]!;
+    });
   }
 
   events.sort((a, b) => cmp(a.fullName, b.fullName));
@@ -447,18 +467,48 @@ const binaries = new WeakMap<object, Uint8Array>();
 // ---------------------------------------------------------------------------------------------
 // Walking and positions
 
-function allMessages(file: DescFile): DescMessage[] {
+/** The message and every message nested in it, depth first. */
+function allMessages(top: DescMessage): DescMessage[] {
   const out: DescMessage[] = [];
   const walk = (m: DescMessage): void => {
     out.push(m);
     m.nestedMessages.forEach(walk);
   };
-  file.messages.forEach(walk);
+  walk(top);
   return out;
 }
 
-function allEnums(file: DescFile): DescEnum[] {
-  return [...file.enums, ...allMessages(file).flatMap((m) => m.nestedEnums)];
+interface SubtreeModels {
+  /** The top-level message and its nested messages, in allMessages order (empty for an enum). */
+  readonly messages: readonly MessageModel[];
+  /** Enums nested in them (or the top-level enum itself). */
+  readonly enums: readonly EnumModel[];
+}
+
+/**
+ * Models of a top-level type's subtree, by its descriptor object. A descriptor object is shared
+ * between catalogs only when its bytes were equal (DescriptorReuse); its models are re-used when,
+ * in addition, the rest of its file (name, package, edition, options: features, presence, JSON
+ * format) and the source locations of the subtree (positions, comments) are byte for byte the
+ * same and positions are displayed under the same root. Everything a message or enum model reads
+ * comes from these: referenced types appear by full name only.
+ */
+const subtreeModels = new WeakMap<
+  object,
+  { readonly file: Uint8Array; readonly locations: readonly Uint8Array[]; readonly displayRoot: string; readonly models: SubtreeModels }
+>();
+
+function reusedModels(top: DescMessage | DescEnum, key: string, context: TypeContext | undefined, displayRoot: string): SubtreeModels | undefined {
+  const seen = subtreeModels.get(top.proto);
+  const locations = context?.locations.get(key);
+  if (!seen || !context || !locations || seen.displayRoot !== displayRoot || !sameBytes(seen.file, context.file)) return undefined;
+  if (seen.locations.length !== locations.length || !seen.locations.every((b, i) => sameBytes(b, locations[i]!))) return undefined;
+  return seen.models;
+}
+
+function rememberModels(top: DescMessage | DescEnum, key: string, context: TypeContext | undefined, displayRoot: string, models: SubtreeModels): void {
+  const locations = context?.locations.get(key);
+  if (context && locations) subtreeModels.set(top.proto, { file: context.file, locations, displayRoot, models });
 }
 
 function fileName(file: DescFile): string {

@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { buildDescriptorSetBytes } from "../../../compiler/load/buf-build.js";
 import { decodeDescriptorSet, DescriptorReuse } from "../../../compiler/load/descriptor-set.js";
 import { sourceLocationsOf } from "../../../compiler/load/source-info.js";
+import { catalogFromDecoded, catalogFromDescriptorSet } from "../../../compiler/model/build-catalog.js";
 import { writeProtoTree } from "../../helpers/compile-proto.js";
 
 const ORDERS = `syntax = "proto3";
@@ -62,5 +63,22 @@ describe("decodeDescriptorSet", () => {
   it("rejects truncated input", async () => {
     const bytes = await buildDescriptorSetBytes(writeProtoTree({ "shop/v1/users.proto": USERS }, { vocabulary: false }));
     expect(() => decodeDescriptorSet(bytes.subarray(0, bytes.length - 3))).toThrow();
+  });
+
+  it("re-uses a type's models across catalogs only when its descriptor, file and source locations are unchanged", async () => {
+    const before = await buildDescriptorSetBytes(writeProtoTree({ "shop/v1/orders.proto": ORDERS, "shop/v1/users.proto": USERS }, { vocabulary: false }));
+    const shifted = USERS.replace("message User", "// Now documented.\nmessage User"); // same descriptor, new position and comment
+    const after = await buildDescriptorSetBytes(writeProtoTree({ "shop/v1/orders.proto": ORDERS, "shop/v1/users.proto": shifted }, { vocabulary: false }));
+    const reuse = new DescriptorReuse();
+    const b = catalogFromDecoded(decodeDescriptorSet(before, reuse), "root").catalog;
+    const a = catalogFromDecoded(decodeDescriptorSet(after, reuse), "root").catalog;
+    expect(a.messages["shop.v1.Order"]).toBe(b.messages["shop.v1.Order"]);
+    expect(a.enums["shop.v1.Status"]).toBe(b.enums["shop.v1.Status"]);
+    expect(a.messages["shop.v1.User"]).not.toBe(b.messages["shop.v1.User"]);
+    expect(a.messages["shop.v1.User"]!.position).toEqual({ file: "root/shop/v1/users.proto", line: 4, column: 1 });
+    expect(a.messages["shop.v1.User"]!.comment).toBe("Now documented.");
+    expect(a).toEqual(catalogFromDescriptorSet(fromBinary(FileDescriptorSetSchema, after), "root").catalog);
+    const elsewhere = catalogFromDecoded(decodeDescriptorSet(after, reuse), "other").catalog; // another display root
+    expect(elsewhere.messages["shop.v1.Order"]!.position.file).toBe("other/shop/v1/orders.proto");
   });
 });
