@@ -1,6 +1,7 @@
 /** Wire / JSON rules over messages, enums, enum values, files and RPCs. */
 import { deletionPosition, formatRange, inRanges, rangeCovered, shortName } from "../describe.js";
 import { defineRule, type Violation } from "../types.js";
+import type { MessageModel } from "../../../model/catalog.js";
 
 export const MESSAGE_NO_DELETE = defineRule({
   id: "MESSAGE_NO_DELETE",
@@ -61,20 +62,7 @@ export const RESERVED_MESSAGE_NO_DELETE = defineRule({
   doc: "Checks that reserved ranges and names are not deleted from a message.",
   subject: "message",
   check(p): Violation[] {
-    if (!p.before || !p.after) return [];
-    const after = p.after;
-    const out: Violation[] = [];
-    for (const r of p.before.reservedRanges) {
-      if (!rangeCovered(r, after.reservedRanges)) {
-        out.push({ message: `Previously present reserved range "${formatRange(r)}" on message "${after.name}" was deleted`, at: after.position, element: p.name });
-      }
-    }
-    for (const n of p.before.reservedNames) {
-      if (!after.reservedNames.includes(n)) {
-        out.push({ message: `Previously present reserved name "${n}" on message "${after.name}" was deleted`, at: after.position, element: p.name });
-      }
-    }
-    return out;
+    return p.before && p.after ? reservedDeletions("message", p.before, p.after, p.name) : [];
   },
 });
 
@@ -113,20 +101,7 @@ export const RESERVED_ENUM_NO_DELETE = defineRule({
   doc: "Checks that reserved ranges and names are not deleted from an enum.",
   subject: "enum",
   check(p): Violation[] {
-    if (!p.before || !p.after) return [];
-    const after = p.after;
-    const out: Violation[] = [];
-    for (const r of p.before.reservedRanges) {
-      if (!rangeCovered(r, after.reservedRanges)) {
-        out.push({ message: `Previously present reserved range "${formatRange(r)}" on enum "${after.name}" was deleted`, at: after.position, element: p.name });
-      }
-    }
-    for (const n of p.before.reservedNames) {
-      if (!after.reservedNames.includes(n)) {
-        out.push({ message: `Previously present reserved name "${n}" on enum "${after.name}" was deleted`, at: after.position, element: p.name });
-      }
-    }
-    return out;
+    return p.before && p.after ? reservedDeletions("enum", p.before, p.after, p.name) : [];
   },
 });
 
@@ -289,3 +264,16 @@ export const WIRE_TYPE_RULES = [
   RPC_SAME_RESPONSE_TYPE,
   RPC_SAME_SERVER_STREAMING,
 ] as const;
+
+/** Reserved ranges and names of `before` that `after` no longer reserves (messages and enums alike). */
+function reservedDeletions(kind: "message" | "enum", before: Reserving, after: Reserving & { readonly name: string; readonly position: Violation["at"] }, element: string): Violation[] {
+  const ranges = before.reservedRanges
+    .filter((r) => !rangeCovered(r, after.reservedRanges))
+    .map((r) => `Previously present reserved range "${formatRange(r)}" on ${kind} "${after.name}" was deleted`);
+  const names = before.reservedNames
+    .filter((n) => !after.reservedNames.includes(n))
+    .map((n) => `Previously present reserved name "${n}" on ${kind} "${after.name}" was deleted`);
+  return [...ranges, ...names].map((message) => ({ message, at: after.position, element }));
+}
+
+type Reserving = Pick<MessageModel, "reservedRanges" | "reservedNames">;
