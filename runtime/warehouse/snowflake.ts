@@ -131,6 +131,9 @@ let driver: Promise<typeof snowflake> | undefined;
  * it logs at INFO to stdout and may echo connection options.
  */
 function loadDriver(): Promise<typeof snowflake> {
+  // The AWS SDK's multi-line notice about its own future Node policy would break `evt run`'s
+  // one-JSON-object-per-line stderr; it says nothing about evt. Users can still set it to "false".
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
   driver ??= import("snowflake-sdk").then((m) => {
     const sdk = (m as { default?: typeof snowflake }).default ?? (m as unknown as typeof snowflake);
     sdk.configure({ logLevel: "ERROR" } as never);
