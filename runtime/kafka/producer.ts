@@ -5,7 +5,7 @@
  */
 import type { DescMessage, MessageShape } from "@bufbuild/protobuf";
 import type { EventContract } from "../contract.js";
-import { toBinary, type Message } from "@bufbuild/protobuf";
+import type { Message } from "@bufbuild/protobuf";
 import { RuntimeConfigError, isEventValidationError } from "../errors.js";
 import { Instrumentation } from "../instrumentation.js";
 import { uuidv7 } from "../uuid7.js";
@@ -13,6 +13,7 @@ import {
   createKafkajsClient, type AdminPort, type Compression, type HeaderValue, type KafkaClient, type KafkaClientConfig,
   type OutgoingRecord, type PartitionAck, type ProducerPort, type TopicRecords,
 } from "./adapter.js";
+import { encodeMessage } from "./encode.js";
 import { CONTENT_TYPE, H, SPEC_VERSION } from "./headers.js";
 import { partitionForKey } from "./partitioner.js";
 import { ensureTopics } from "./topics.js";
@@ -273,8 +274,7 @@ export function createProducer(options: ProducerOptions): EvtKafkaProducer {
     let bytes = 0;
     for (let i = 0; i < list.length; i++) {
       const event = list[i]!;
-      const bin = toBinary(contract.schema, event);
-      const value = Buffer.from(bin.buffer, bin.byteOffset, bin.byteLength);
+      const value = encodeMessage(contract.schema, event as Message);
       const keyString = keyOf(contract, event as Message);
       const key = keyString === null ? null : Buffer.from(keyString);
       const id = uuidv7(started);
