@@ -8,6 +8,8 @@ const runtimeEntry = fileURLToPath(new URL("./runtime/index.ts", import.meta.url
 export default defineConfig({
   resolve: { alias: { "evt/runtime": runtimeEntry } },
   test: {
+    // Test helpers load snowflake-sdk directly; its AWS SDK prints a multi-line Node-policy notice.
+    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
     projects: [
       {
         extends: true,
