@@ -12,7 +12,7 @@
  * `maxBytes` counts bytes on the wire and kafkajs decompresses a whole fetch at once, so with
  * compressed topics the bound is `maxBytes` × the compression ratio.
  */
-import { onStopSignal } from "../signals.js";
+import { completion, onStopSignal } from "../lifecycle.js";
 import { fromBinary, type Message } from "@bufbuild/protobuf";
 import type { EventContract, EventMetadata } from "../contract.js";
 import {
@@ -124,14 +124,7 @@ export async function startRunner(options: RunnerOptions): Promise<Runner> {
   let stopping = false;
   let assignment: Record<string, number[]> = {};
   const dlqPartitions = new Map<string, Promise<number>>();
-  let resolveDone!: () => void;
-  let rejectDone!: (e: unknown) => void;
-  const done = new Promise<void>((res, rej) => {
-    resolveDone = res;
-    rejectDone = rej;
-  });
-  // callers may only await stop(); never let `done` become an unhandled rejection
-  done.catch(() => {});
+  const { done, resolve: resolveDone, reject: rejectDone } = completion();
 
   consumer.onAssignment((a) => {
     assignment = a;

@@ -16,7 +16,7 @@
  * backoff and a fresh session, forever, while the partition waits (nothing is lost, memory stays
  * bounded at one batch); a fatal one stops the runner with the table named.
  */
-import { onStopSignal } from "../signals.js";
+import { completion, onStopSignal } from "../lifecycle.js";
 import type { DescMessage } from "@bufbuild/protobuf";
 import type { EventContract } from "../contract.js";
 import { RuntimeConfigError, describeError } from "../errors.js";
@@ -124,13 +124,7 @@ export async function startSinks(options: SinkRunnerOptions): Promise<SinkRunner
   await dlqProducer.connect();
 
   const abort = new AbortController();
-  let resolveDone!: () => void;
-  let rejectDone!: (e: unknown) => void;
-  const done = new Promise<void>((res, rej) => {
-    resolveDone = res;
-    rejectDone = rej;
-  });
-  done.catch(() => {});
+  const { done, resolve: resolveDone, reject: rejectDone } = completion();
 
   const workers = sinks.map((sink) => new SinkWorker({
     sink,

@@ -1,5 +1,5 @@
 import { expect, it } from "vitest";
-import { onStopSignal } from "../../runtime/signals.js";
+import { completion, onStopSignal } from "../../runtime/lifecycle.js";
 
 it("calls stop once on the first SIGTERM and removes its handlers", async () => {
   const before = process.listenerCount("SIGTERM");
@@ -20,4 +20,11 @@ it("the returned function removes the handlers without calling stop", () => {
   remove();
   expect(process.listenerCount("SIGINT")).toBe(before);
   expect(called).toBe(false);
+});
+
+it("completion settles once and never leaves an unhandled rejection", async () => {
+  const c = completion();
+  c.reject(new Error("crashed"));
+  c.resolve();
+  await expect(c.done).rejects.toThrow("crashed");
 });
