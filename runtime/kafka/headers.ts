@@ -32,6 +32,39 @@ export function dlqTopicOf(topic: string): string {
   return `${topic}.dlq`;
 }
 
+/** What a dead-lettered record's headers say about the failure. */
+export interface DeadLetterInfo {
+  readonly error: string;
+  readonly errorName: string;
+  /** The processor, or `sink:<name>`, that gave up on the record. */
+  readonly processor: string;
+  readonly attempts: number;
+}
+
+/**
+ * Headers of a record written to `<topic>.dlq`: the record's own headers (first value of a
+ * repeated one) plus the failure and the origin topic/partition/offset.
+ */
+export function dlqHeaders(
+  rec: { readonly topic: string; readonly partition: number; readonly offset: string; readonly headers: RawHeaders },
+  info: DeadLetterInfo,
+): Record<string, Buffer | string> {
+  const headers: Record<string, Buffer | string> = {};
+  for (const [k, v] of Object.entries(rec.headers)) {
+    const first = Array.isArray(v) ? v[0] : v;
+    if (first !== undefined) headers[k] = first;
+  }
+  headers[DLQ.error] = info.error;
+  headers[DLQ.errorName] = info.errorName;
+  headers[DLQ.topic] = rec.topic;
+  headers[DLQ.partition] = String(rec.partition);
+  headers[DLQ.offset] = rec.offset;
+  headers[DLQ.processor] = info.processor;
+  headers[DLQ.attempts] = String(info.attempts);
+  headers[DLQ.time] = new Date().toISOString();
+  return headers;
+}
+
 type RawHeaders = Readonly<Record<string, Buffer | string | (Buffer | string)[] | undefined>>;
 
 /** One header as a string (the first value when repeated), or undefined. */

@@ -22,10 +22,10 @@ import { Instrumentation } from "../instrumentation.js";
 import { jsonLogger, type RuntimeLogger } from "../log.js";
 import { RetriesExhausted, retry, sleep } from "../retry.js";
 import {
-  createKafkajsClient, type AdminPort, type BatchControl, type ConsumedRecord, type ConsumerPort, type HeaderValue,
+  createKafkajsClient, type AdminPort, type BatchControl, type ConsumedRecord, type ConsumerPort,
   type KafkaClient, type KafkaClientConfig, type ProducerPort,
 } from "./adapter.js";
-import { DLQ, H, dlqTopicOf, headerString } from "./headers.js";
+import { H, dlqHeaders, dlqTopicOf, headerString } from "./headers.js";
 import type { ProcessorDefinition } from "./processor.js";
 import { ensureTopics } from "./topics.js";
 import { missingRequired } from "./validate.js";
@@ -199,20 +199,8 @@ export async function startRunner(options: RunnerOptions): Promise<Runner> {
   /** Writes `rec` to `<topic>.dlq`; retries until acknowledged, unless the runner is stopping. */
   async function deadLetter(rec: ConsumedRecord, error: unknown, attempts: number, processor: string): Promise<void> {
     const dlqTopic = dlqTopicOf(rec.topic);
-    const headers: Record<string, HeaderValue> = {};
-    for (const [k, v] of Object.entries(rec.headers)) {
-      if (v === undefined) continue;
-      headers[k] = Array.isArray(v) ? v[0]! : v;
-    }
     const cause = error instanceof RetriesExhausted ? error.lastError : error;
-    headers[DLQ.error] = describeError(cause);
-    headers[DLQ.errorName] = cause instanceof Error ? cause.name : "Error";
-    headers[DLQ.topic] = rec.topic;
-    headers[DLQ.partition] = String(rec.partition);
-    headers[DLQ.offset] = rec.offset;
-    headers[DLQ.processor] = processor;
-    headers[DLQ.attempts] = String(attempts);
-    headers[DLQ.time] = new Date().toISOString();
+    const headers = dlqHeaders(rec, { error: describeError(cause), errorName: cause instanceof Error ? cause.name : "Error", processor, attempts });
     for (let attempt = 1; ; attempt++) {
       try {
         const partition = await dlqPartitionOf(dlqTopic, rec.partition);

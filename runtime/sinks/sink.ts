@@ -24,10 +24,10 @@ import { Instrumentation } from "../instrumentation.js";
 import { jsonLogger, type RuntimeLogger } from "../log.js";
 import { backoffDelay, sleep } from "../retry.js";
 import {
-  createKafkajsClient, type AdminPort, type BatchControl, type ConsumedRecord, type ConsumerPort, type HeaderValue,
+  createKafkajsClient, type AdminPort, type BatchControl, type ConsumedRecord, type ConsumerPort,
   type KafkaClient, type KafkaClientConfig, type ProducerPort,
 } from "../kafka/adapter.js";
-import { DLQ, H, headerString } from "../kafka/headers.js";
+import { H, dlqHeaders, headerString } from "../kafka/headers.js";
 import { isWarehouseError } from "../warehouse/errors.js";
 import type { SinkBatch, SinkConfig, SinkSpec } from "./config.js";
 import { RowRejectedError, compileRowMapper, parseRfc3339Ns, type MappedRow, type RowMapper } from "./row-mapping.js";
@@ -213,7 +213,6 @@ class SinkWorker {
   private bytes = 0;
   /** Highest offset consumed (buffered, rejected or skipped) per partition since the last flush. */
   private pendingOffsets = new Map<number, bigint>();
-  private firstBufferedAt = 0;
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
   /** High-water per partition as the warehouse says (read on first use after an assignment). */
@@ -311,7 +310,6 @@ class SinkWorker {
     const prev = this.pendingOffsets.get(partition);
     if (prev === undefined || offset > prev) this.pendingOffsets.set(partition, offset);
     if (this.rows.length === 0 && this.rejects.length === 0) {
-      this.firstBufferedAt = Date.now();
       this.timer = setTimeout(() => void this.flush(), this.d.batch.maxMs);
     }
     try {
@@ -372,16 +370,19 @@ class SinkWorker {
       }
       this.counters.batches += 1;
       this.counters.rowsWritten += written;
-      const newest = rows.reduce((m, p) => {
-        const t = headerString(p.record.headers, H.time);
-        const ns = t ? parseRfc3339Ns(t) : undefined;
-        return ns !== undefined && ns > m ? ns : m;
-      }, 0n);
       const now = Date.now();
-      this.d.instrumentation.emit("sink.flushed", () => ({
-        sink: this.d.sink.name, table: this.d.sink.table, rows: rows.length, written, rejected: rejects.length, bytes,
-        latencyMs: now - started, lagMs: newest > 0n ? now - Number(newest / 1_000_000n) : 0,
-      }));
+      this.d.instrumentation.emit("sink.flushed", () => {
+        // built only when someone listens: the newest ce_time of the batch gives the lag
+        const newest = rows.reduce((m, p) => {
+          const t = headerString(p.record.headers, H.time);
+          const ns = t ? parseRfc3339Ns(t) : undefined;
+          return ns !== undefined && ns > m ? ns : m;
+        }, 0n);
+        return {
+          sink: this.d.sink.name, table: this.d.sink.table, rows: rows.length, written, rejected: rejects.length, bytes,
+          latencyMs: now - started, lagMs: newest > 0n ? now - Number(newest / 1_000_000n) : 0,
+        };
+      });
       // informational: the group's committed offsets follow the warehouse, never lead it
       await this.consumer!.commitOffsets?.(offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: (BigInt(o.offset) + 1n).toString() })))
         .catch((e: unknown) => this.d.log.warn("kafka offset commit failed (informational; the warehouse holds progress)", { sink: this.d.sink.name, error: describeError(e) }));
@@ -435,18 +436,7 @@ class SinkWorker {
   }
 
   private async deadLetter(rec: ConsumedRecord, reason: string): Promise<void> {
-    const headers: Record<string, HeaderValue> = {};
-    for (const [k, v] of Object.entries(rec.headers)) {
-      if (v !== undefined) headers[k] = Array.isArray(v) ? v[0]! : v;
-    }
-    headers[DLQ.error] = reason;
-    headers[DLQ.errorName] = "RowRejected";
-    headers[DLQ.topic] = rec.topic;
-    headers[DLQ.partition] = String(rec.partition);
-    headers[DLQ.offset] = rec.offset;
-    headers[DLQ.processor] = `sink:${this.d.sink.name}`;
-    headers[DLQ.attempts] = "1";
-    headers[DLQ.time] = new Date().toISOString();
+    const headers = dlqHeaders(rec, { error: reason, errorName: "RowRejected", processor: `sink:${this.d.sink.name}`, attempts: 1 });
     const dlqTopic = this.d.sink.dlqTopic;
     for (let attempt = 1; ; attempt++) {
       try {

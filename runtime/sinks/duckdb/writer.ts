@@ -12,7 +12,7 @@
  */
 import { formatTimestampNs } from "../row-mapping.js";
 import type { Cell, MappedRow } from "../row-mapping.js";
-import type { ColumnKind, SinkConfig, SinkSpec } from "../config.js";
+import { tableColumns, type ColumnKind, type SinkConfig, type SinkSpec } from "../config.js";
 import { mergeBatchSql, offsetBinds, offsetsTableDdl, upsertOffsetsSql } from "../merge-sql.js";
 import {
   CONTROL_SCHEMA, OFFSETS_TABLE, qualified, quoteIdent as q, splitTable, type PartitionOffset, type WarehouseWriter, type WriteResult,
@@ -42,7 +42,7 @@ export function duckdbCast(kind: ColumnKind, duckdbType: string, expr: string): 
 /** DDL of one sink table in DuckDB's dialect (also what compiler/emit/duckdb writes). */
 export function duckdbTableDdl(config: SinkConfig, sink: SinkSpec): string[] {
   const [schema, table] = splitTable(sink.table);
-  const cols = [...config.metadataColumns, ...sink.columns]
+  const cols = tableColumns(config, sink)
     .map((c) => `  ${q(c.name)} ${c.duckdbType}${c.nullable ? "" : " NOT NULL"}`)
     .join(",\n");
   return [`CREATE SCHEMA IF NOT EXISTS ${q(schema)}`, `CREATE TABLE IF NOT EXISTS ${qualified(schema, table)} (\n${cols}\n)`];
@@ -120,7 +120,7 @@ export class DuckdbWriter implements WarehouseWriter {
       const config = this.config;
       if (!config) throw new WarehouseError("writeBatch before ensureTables", "fatal");
       const h = await this.h();
-      const cols = [...config.metadataColumns, ...sink.columns];
+      const cols = tableColumns(config, sink);
       const names = cols.map((c) => c.name);
       const stage = await this.stageFor(h, sink, names);
       await execDuckdb(h, "BEGIN TRANSACTION");

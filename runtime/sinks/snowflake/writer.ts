@@ -15,7 +15,7 @@
  */
 import { formatTimestampNs } from "../row-mapping.js";
 import type { MappedRow } from "../row-mapping.js";
-import type { ColumnKind, SinkConfig, SinkSpec } from "../config.js";
+import { tableColumns, type ColumnKind, type SinkConfig, type SinkSpec } from "../config.js";
 import { mergeBatchSql, offsetBinds, offsetsTableDdl, upsertOffsetsSql } from "../merge-sql.js";
 import {
   CONTROL_SCHEMA, OFFSETS_TABLE, qualified, quoteIdent as q, splitTable, type PartitionOffset, type WarehouseWriter, type WriteResult,
@@ -100,7 +100,7 @@ export class SnowflakeWriter implements WarehouseWriter {
         if (Number(found[0]?.N ?? 0) === 0) {
           throw new WarehouseError(`table ${sink.table} of sink ${sink.name} does not exist; run \`evt ddl apply\` first`, "fatal", { context: { table: sink.table } });
         }
-        const columns = [...config.metadataColumns, ...sink.columns].map((c) => `  ${q(c.name)} ${c.sqlType}`).join(",\n");
+        const columns = tableColumns(config, sink).map((c) => `  ${q(c.name)} ${c.sqlType}`).join(",\n");
         await execSnowflake(conn, `CREATE TRANSIENT TABLE IF NOT EXISTS ${qualified(schema, stageTableName(sink))} (\n${columns}\n)`);
       }
     });
@@ -112,7 +112,7 @@ export class SnowflakeWriter implements WarehouseWriter {
     const [schema, table] = splitTable(sink.table);
     const target = qualified(schema, table);
     const stage = qualified(schema, stageTableName(sink));
-    const cols = [...config.metadataColumns, ...sink.columns];
+    const cols = tableColumns(config, sink);
     const names = cols.map((c) => c.name);
     return this.withConn(async (conn) => {
       await execSnowflake(conn, "BEGIN");
