@@ -5,6 +5,7 @@
  *   2  usage or input error (bad flag, unreadable proto, broken config) and internal failures,
  *      so that 1 always means "your contracts have findings".
  */
+import { isBlocking, type Finding } from "../compiler/report/finding.js";
 
 export const ExitCode = { Ok: 0, Findings: 1, Error: 2 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
@@ -14,7 +15,7 @@ export type Outcome =
   /** Anything thrown: EvtError, oclif parse error, or an internal failure. */
   | { readonly error: unknown }
   /** Findings reported; only unapproved errors fail (warnings and approved ones do not). */
-  | { readonly findings: readonly { readonly severity: "error" | "warning"; readonly approved?: unknown }[] }
+  | { readonly findings: readonly Pick<Finding, "severity" | "approved">[] }
   /** A check without findings (e.g. `generate --check`): `failed` = stale. */
   | { readonly failed: boolean }
   /** Plain success. */
@@ -23,7 +24,7 @@ export type Outcome =
 export function exitCodeFor(outcome: Outcome): ExitCode {
   if ("error" in outcome) return ExitCode.Error;
   if ("findings" in outcome) {
-    return outcome.findings.some((f) => f.severity === "error" && f.approved === undefined) ? ExitCode.Findings : ExitCode.Ok;
+    return outcome.findings.some(isBlocking) ? ExitCode.Findings : ExitCode.Ok;
   }
   if ("failed" in outcome) return outcome.failed ? ExitCode.Findings : ExitCode.Ok;
   return ExitCode.Ok;

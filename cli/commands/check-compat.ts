@@ -2,6 +2,7 @@ import path from "node:path";
 import { Flags } from "@oclif/core";
 import type { CompatibilityMode } from "../../compiler/model/catalog.js";
 import { COMPATIBILITY_MODES } from "../../compiler/rules/compat/modes.js";
+import { MIGRATIONS_DIR } from "../../compiler/emit/layout.js";
 import { EvtCommand, findingFlags, type CommandResult } from "../base-command.js";
 
 export default class CheckCompat extends EvtCommand<typeof CheckCompat> {
@@ -34,7 +35,7 @@ export default class CheckCompat extends EvtCommand<typeof CheckCompat> {
       ...(this.flags.mode ? { mode: this.flags.mode as CompatibilityMode } : {}),
       approvalsFile: config.approvals,
       historyDir: config.history.dir,
-      migrationsDir: path.join(config.out, "snowflake", "migrations"),
+      migrationsDir: path.join(config.out, MIGRATIONS_DIR),
       schemaPrefix: config.warehouse.schemaPrefix,
     });
     this.verbose(`compared ${path.relative(cwd, config.protoRoot) || "."} with ${result.baseline.label}` + (result.history.length ? ` and ${result.history.length} history versions` : ""));

@@ -1,5 +1,6 @@
 import path from "node:path";
 import { Flags } from "@oclif/core";
+import { isClean } from "../../compiler/emit/write-output.js";
 import { EvtCommand, type CommandResult } from "../base-command.js";
 
 export default class Generate extends EvtCommand<typeof Generate> {
@@ -23,7 +24,7 @@ export default class Generate extends EvtCommand<typeof Generate> {
     // Imported on use: oclif loads every command module to parse argv, so heavy imports stay lazy.
     const { formatGenerateSummary, runGenerate } = await import("../../compiler/emit/generate-project.js");
     const result = await runGenerate({ config, outDir, check });
-    const failed = check && result.diff.missing.length + result.diff.stale.length + result.diff.extra.length > 0;
+    const failed = check && !isClean(result.diff);
     const displayOut = path.relative(process.cwd(), outDir) || ".";
     const text = this.flags.quiet && !failed ? undefined : formatGenerateSummary(result, check, displayOut);
     return { failed, json: result, ...(text !== undefined ? { text } : {}) };

@@ -11,6 +11,7 @@ import { readSinkConfig, selectSinks, type SinkSpec } from "../../runtime/sinks/
 import type { WarehouseWriter } from "../../runtime/sinks/writer.js";
 import type { SinkRunner } from "../../runtime/sinks/sink.js";
 import { describeSettings } from "../../runtime/warehouse/snowflake.js";
+import { SINK_CONFIG_PATH } from "../../compiler/emit/layout.js";
 import { EvtCommand, type CommandResult } from "../base-command.js";
 import { ENV_HELP, duckdbPathOf, snowflakeSettingsFrom, targetOf } from "./ddl/apply.js";
 
@@ -79,7 +80,7 @@ export default class Run extends EvtCommand<typeof Run> {
 
     let sinkRunner: SinkRunner | undefined;
     if (!this.flags["no-sinks"]) {
-      const sinkConfigFile = path.resolve(cwd, this.flags["sink-config"] ?? path.join(config.out, "sinks", "evt-sinks.json"));
+      const sinkConfigFile = path.resolve(cwd, this.flags["sink-config"] ?? path.join(config.out, SINK_CONFIG_PATH));
       const sinkConfig = (() => {
         try {
           return readSinkConfig(sinkConfigFile);

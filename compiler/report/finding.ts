@@ -29,7 +29,7 @@ export interface Finding {
 }
 
 /** A finding fails the gate when it is an unapproved error. */
-export function isBlocking(f: Finding): boolean {
+export function isBlocking(f: Pick<Finding, "severity" | "approved">): boolean {
   return f.severity === "error" && f.approved === undefined;
 }
 

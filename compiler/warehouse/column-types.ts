@@ -16,11 +16,6 @@ export function mappingRowOf(field: Pick<FieldModel, "type" | "repeated">): Mapp
   return t.wellKnown ? mappingRow(t.typeName) : mappingRow("message");
 }
 
-/** The Snowflake type a field gets without an override. */
-export function defaultColumnType(field: Pick<FieldModel, "type" | "repeated">): string {
-  return mappingRowOf(field).snowflake;
-}
-
 /** Why `columnType` cannot replace the field's default column type, or undefined when it fits. */
 export function columnTypeProblem(field: Pick<FieldModel, "type" | "repeated">, columnType: string): string | undefined {
   const row = mappingRowOf(field);

@@ -90,10 +90,6 @@ export function mappingRow(id: string): MappingRow {
   return row;
 }
 
-export function hasMappingRow(id: string): boolean {
-  return BY_ID.has(id);
-}
-
 // ---------------------------------------------------------------------------------------------
 // Metadata columns: one set per sink table, filled from the CloudEvents headers and Kafka.
 

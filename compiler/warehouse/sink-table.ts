@@ -8,7 +8,7 @@ import type { Catalog, EventModel, FieldModel, PiiClass, SinkModel, SourcePositi
 import type { Diagnostic } from "../errors.js";
 import { columnTypeProblem, mappingRowOf } from "./column-types.js";
 import { eventColumns, type ColumnSource } from "./columns.js";
-import { findCollisions, identifierProblem, SINK_TABLE_PATTERN } from "./identifiers.js";
+import { columnNameProblem, findCollisions, identifierProblem, SINK_TABLE_PATTERN } from "./identifiers.js";
 import { APPEND_MERGE_KEY, duckdbTypeFor, mappingRow, METADATA_COLUMNS, type ColumnKind } from "./mapping.js";
 
 export interface WarehouseColumn {
@@ -167,7 +167,7 @@ export function sinkTable(event: EventModel, sink: SinkModel, catalog: Catalog, 
 
   const columns = eventColumns(event.message, catalog, { flatten: sink.flattenNested }).map((c) => resolveColumn(c, event, catalog, diags));
   for (const c of columns) {
-    const problem = identifierProblem(c.name) ?? (c.name.startsWith("EVT_") ? `"${c.name}" uses the EVT_ prefix of evt's metadata columns` : undefined);
+    const problem = identifierProblem(c.name) ?? columnNameProblem(c.name);
     if (problem) diags.push({ ...c.position, message: `${event.fullName} → ${sink.table}: column ${problem}` });
   }
   for (const group of findCollisions([...METADATA_COLUMNS.map((m) => m.name), ...columns.map((c) => c.name)])) {

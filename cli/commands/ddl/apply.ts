@@ -8,6 +8,7 @@ import {
 import {
   SNOWFLAKE_ENV, connectSnowflake, describeSettings, destroySnowflake, resolveSnowflakeSettings, type SnowflakeSettings,
 } from "../../../runtime/warehouse/snowflake.js";
+import { MIGRATIONS_DIR } from "../../../compiler/emit/layout.js";
 import { EvtCommand, type CommandResult } from "../../base-command.js";
 
 export type WarehouseTarget = "snowflake" | "duckdb";
@@ -69,7 +70,7 @@ export default class DdlApply extends EvtCommand<typeof DdlApply> {
     const tablesDir = path.join(config.out, target === "snowflake" ? "snowflake" : "duckdb", "tables");
     const tables = readDdlDir(tablesDir);
     if (tables.length === 0) throw new EvtError(`no table DDL in ${path.relative(process.cwd(), tablesDir) || tablesDir}; run \`evt generate\` first`);
-    const migrations = target === "snowflake" ? readDdlDir(path.join(config.out, "snowflake", "migrations"), MIGRATION_FILE) : [];
+    const migrations = target === "snowflake" ? readDdlDir(path.join(config.out, MIGRATIONS_DIR), MIGRATION_FILE) : [];
 
     // Drivers load only when this command runs (oclif imports every command module at start-up).
     const { duckdbExecutor, snowflakeExecutor } = await import("../../../runtime/warehouse/executors.js");

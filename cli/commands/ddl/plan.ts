@@ -1,5 +1,6 @@
 import path from "node:path";
 import { Flags } from "@oclif/core";
+import { MIGRATIONS_DIR } from "../../../compiler/emit/layout.js";
 import { EvtCommand, findingFlags, type CommandResult } from "../../base-command.js";
 
 export default class DdlPlan extends EvtCommand<typeof DdlPlan> {
@@ -19,7 +20,7 @@ export default class DdlPlan extends EvtCommand<typeof DdlPlan> {
   protected async exec(): Promise<CommandResult> {
     const config = this.evtConfig();
     const cwd = process.cwd();
-    const migrationsDir = path.join(config.out, "snowflake", "migrations");
+    const migrationsDir = path.join(config.out, MIGRATIONS_DIR);
     // Loaded on use: oclif imports every command module to list commands.
     const { runDdlPlan } = await import("../../../compiler/warehouse/migrations-plan.js");
     const result = await runDdlPlan({

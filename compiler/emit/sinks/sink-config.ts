@@ -9,7 +9,7 @@ import { METADATA_COLUMNS } from "../../warehouse/mapping.js";
 import type { SinkTable, WarehouseColumn } from "../../warehouse/sink-table.js";
 import { jsonText } from "../json-text.js";
 
-export const SINK_CONFIG_PATH = "sinks/evt-sinks.json";
+export { SINK_CONFIG_PATH } from "../layout.js";
 export const SINK_CONFIG_VERSION = 1;
 
 export interface SinkConfigOptions {

@@ -17,8 +17,6 @@ export interface ModeSpec {
   readonly transitive: boolean;
 }
 
-const NONE: ModeSpec = { directions: new Set(), transitive: false };
-
 export function modeSpec(mode: CompatibilityMode): ModeSpec {
   const transitive = mode.endsWith("_TRANSITIVE");
   const base = mode.replace(/_TRANSITIVE$/, "");
@@ -100,4 +98,3 @@ export function reachedTypes(catalog: Catalog, root: string): Set<string> {
   return seen;
 }
 
-export const NO_CHECKS = NONE;

@@ -9,7 +9,3 @@ import { WIRE_TYPE_RULES } from "./rules/wire-types.js";
 import type { AnyCompatRule } from "./types.js";
 
 export const COMPAT_RULES: readonly AnyCompatRule[] = [...WIRE_FIELD_RULES, ...WIRE_TYPE_RULES, ...CONTRACT_RULES, ...WAREHOUSE_RULES];
-
-export function ruleById(id: string): AnyCompatRule | undefined {
-  return COMPAT_RULES.find((r) => r.id === id);
-}

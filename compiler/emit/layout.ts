@@ -1,0 +1,10 @@
+/**
+ * Paths inside the output directory that commands other than `evt generate` read or write
+ * (no dependencies: CLI commands import this at start-up).
+ */
+
+/** Reviewed migrations written by `evt ddl plan`, applied by `evt ddl apply`, read by check-compat. */
+export const MIGRATIONS_DIR = "snowflake/migrations";
+
+/** The runtime sink config read by `evt run`. */
+export const SINK_CONFIG_PATH = "sinks/evt-sinks.json";
