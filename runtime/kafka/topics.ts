@@ -13,7 +13,10 @@ export interface TopicPlanOptions {
 }
 
 /** Topic specs for `contracts`, de-duplicated by name; the DLQ copies the partitions and retention. */
-export function topicSpecsOf(contracts: readonly EventContract[], options: TopicPlanOptions = {}): TopicSpec[] {
+export function topicSpecsOf(
+  contracts: readonly Pick<EventContract, "topic" | "partitions" | "retentionHours">[],
+  options: TopicPlanOptions = {},
+): TopicSpec[] {
   const specs = new Map<string, TopicSpec>();
   for (const c of contracts) {
     const retentionMs = c.retentionHours > 0 ? c.retentionHours * 3_600_000 : undefined;

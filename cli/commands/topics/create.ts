@@ -51,14 +51,14 @@ export default class TopicsCreate extends EvtCommand<typeof TopicsCreate> {
 
     const brokers = this.flags.brokers ? this.flags.brokers.split(",").map((b) => b.trim()).filter(Boolean) : config.kafka.brokers;
     const { createKafkajsClient } = await import("../../../runtime/kafka/adapter.js");
+    const { topicSpecsOf } = await import("../../../runtime/kafka/topics.js");
     const admin = createKafkajsClient({ brokers, clientId: config.kafka.clientId, logLevel: "nothing" }).admin();
     let created: string[];
     try {
       await admin.connect();
       this.verbose(`connected to ${brokers.join(",")}`);
-      created = await admin.createTopics(
-        rows.map((r) => ({ topic: r.topic, partitions: Math.max(1, r.partitions), retentionMs: r.retentionHours * 3_600_000 })),
-      );
+      // the runtime's topic plan (partition floor, retention, de-duplication); rows only add display fields
+      created = await admin.createTopics(topicSpecsOf(rows));
     } catch (e) {
       throw new EvtError(`cannot create topics on ${brokers.join(",")}: ${(e as Error).message}`, [], { cause: e });
     } finally {
