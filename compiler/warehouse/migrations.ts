@@ -8,7 +8,7 @@
  */
 import type { Catalog, EventModel, SinkModel, SourcePosition } from "../model/catalog.js";
 import { emitTableDdl } from "../emit/snowflake/table-ddl.js";
-import { piiCommentPrefix } from "../emit/snowflake/pii.js";
+import { columnComment, qualifiedTable as qualified } from "../emit/snowflake/pii.js";
 import { sqlString } from "../emit/snowflake/sql-text.js";
 import { quoteIdent } from "./identifiers.js";
 import { parseSqlType } from "./mapping.js";
@@ -45,7 +45,6 @@ export interface TableDiff {
   readonly problems: readonly WarehouseProblem[];
 }
 
-const qualified = (t: SinkTable): string => `${quoteIdent(t.schema)}.${quoteIdent(t.table)}`;
 
 /** A column's identity across versions: the field numbers along its path (names may change). */
 function columnKey(t: SinkTable, c: WarehouseColumn, catalog: Catalog): string {
@@ -85,10 +84,6 @@ export function typeChange(from: string, to: string): TypeChange {
     return lb === la ? { kind: "same" } : { kind: "widen" };
   }
   return { kind: "incompatible", why: `${from} cannot become ${to}` };
-}
-
-function columnComment(c: WarehouseColumn): string {
-  return `${piiCommentPrefix(c.pii)}${c.comment}`;
 }
 
 /** The steps and problems of one sink table present in both versions. */

@@ -9,7 +9,7 @@ import { METADATA_COLUMNS } from "../../warehouse/mapping.js";
 import { quoteIdent } from "../../warehouse/identifiers.js";
 import type { SinkTable } from "../../warehouse/sink-table.js";
 import { generatedHeader } from "../header.js";
-import { piiCommentPrefix } from "../snowflake/pii.js";
+import { columnComment, qualifiedTable } from "../snowflake/pii.js";
 import { sqlString } from "../snowflake/sql-text.js";
 
 export function duckdbTableDdlPath(t: SinkTable): string {
@@ -17,7 +17,7 @@ export function duckdbTableDdlPath(t: SinkTable): string {
 }
 
 export function emitDuckdbTableDdl(t: SinkTable): string {
-  const qualified = `${quoteIdent(t.schema)}.${quoteIdent(t.table)}`;
+  const qualified = qualifiedTable(t);
   const defs: string[] = [];
   const comments: string[] = [];
   for (const m of METADATA_COLUMNS) {
@@ -26,7 +26,7 @@ export function emitDuckdbTableDdl(t: SinkTable): string {
   }
   for (const c of t.columns) {
     defs.push(`  ${quoteIdent(c.name)} ${c.duckdbType}${c.nullable ? "" : " NOT NULL"}`);
-    const comment = `${piiCommentPrefix(c.pii)}${c.comment}`;
+    const comment = columnComment(c);
     if (comment) comments.push(`COMMENT ON COLUMN ${qualified}.${quoteIdent(c.name)} IS ${sqlString(comment)};`);
   }
   const e = t.event;

@@ -16,6 +16,16 @@ import { generatedHeader } from "../header.js";
 export const PII_TAG_SCHEMA = "EVT_GOVERNANCE";
 export const PII_TAG_NAME = "PII";
 
+/** A sink table's double-quoted `"SCHEMA"."TABLE"` (DDL, migrations and tags alike). */
+export function qualifiedTable(t: Pick<SinkTable, "schema" | "table">): string {
+  return `${quoteIdent(t.schema)}.${quoteIdent(t.table)}`;
+}
+
+/** A column's comment: the PII class prefix (`[PII:PERSONAL] `), then the proto comment. */
+export function columnComment(c: { readonly pii: PiiClass; readonly comment: string }): string {
+  return `${piiCommentPrefix(c.pii)}${c.comment}`;
+}
+
 export function piiCommentPrefix(pii: PiiClass): string {
   return pii === "none" ? "" : `[PII:${pii.toUpperCase()}] `;
 }
@@ -37,7 +47,7 @@ export function emitPiiTags(tables: readonly SinkTable[], schemaPrefix: string):
     if (pii.length === 0) continue;
     lines.push("", `-- ${t.name} (${t.event.fullName})`);
     for (const c of pii) {
-      lines.push(`ALTER TABLE IF EXISTS ${quoteIdent(t.schema)}.${quoteIdent(t.table)} MODIFY COLUMN ${quoteIdent(c.name)} SET TAG ${tag} = '${c.pii.toUpperCase()}';`);
+      lines.push(`ALTER TABLE IF EXISTS ${qualifiedTable(t)} MODIFY COLUMN ${quoteIdent(c.name)} SET TAG ${tag} = '${c.pii.toUpperCase()}';`);
     }
   }
   return lines.join("\n") + "\n";

@@ -7,7 +7,7 @@ import { METADATA_COLUMNS } from "../../warehouse/mapping.js";
 import { quoteIdent } from "../../warehouse/identifiers.js";
 import type { SinkTable } from "../../warehouse/sink-table.js";
 import { generatedHeader } from "../header.js";
-import { piiCommentPrefix } from "./pii.js";
+import { columnComment, qualifiedTable } from "./pii.js";
 import { sqlString } from "./sql-text.js";
 
 export function tableDdlPath(t: SinkTable): string {
@@ -27,7 +27,7 @@ export function emitTableDdl(t: SinkTable): string {
     defs.push(`  ${quoteIdent(m.name)} ${m.snowflake}${m.nullable ? "" : " NOT NULL"} COMMENT ${sqlString(m.comment)}`);
   }
   for (const c of t.columns) {
-    const comment = `${piiCommentPrefix(c.pii)}${c.comment}`;
+    const comment = columnComment(c);
     defs.push(`  ${quoteIdent(c.name)} ${c.sqlType}${c.nullable ? "" : " NOT NULL"}${comment ? ` COMMENT ${sqlString(comment)}` : ""}`);
   }
   const e = t.event;
@@ -39,7 +39,7 @@ export function emitTableDdl(t: SinkTable): string {
     "-- Columns whose comment starts with [PII:PERSONAL] or [PII:SENSITIVE] hold personal data (tags: snowflake/governance/pii_tags.sql).",
     `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(t.schema)};`,
     "",
-    `CREATE TABLE IF NOT EXISTS ${quoteIdent(t.schema)}.${quoteIdent(t.table)} (`,
+    `CREATE TABLE IF NOT EXISTS ${qualifiedTable(t)} (`,
     defs.join(",\n"),
     ")",
   ];
