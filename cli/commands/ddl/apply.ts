@@ -1,6 +1,6 @@
 import path from "node:path";
 import { Flags } from "@oclif/core";
-import type { EvtConfig } from "../../../compiler/config/index.js";
+import { DEFAULTS, type EvtConfig } from "../../../compiler/config/index.js";
 import { EvtError } from "../../../compiler/errors.js";
 import {
   MIGRATION_FILE, applyPlan, planApply, readDdlDir, renderPlan, type DdlExecutor, type HistoryTable,
@@ -28,7 +28,7 @@ export function targetOf(config: EvtConfig, flag: string | undefined): Warehouse
 }
 
 export function duckdbPathOf(config: EvtConfig, flag: string | undefined): string {
-  return path.resolve(flag ?? config.warehouse.duckdbPath ?? path.join(config.baseDir, ".evt", "warehouse.duckdb"));
+  return path.resolve(flag ?? config.warehouse.duckdbPath ?? path.join(config.baseDir, DEFAULTS.duckdbPath));
 }
 
 function historyOf(config: EvtConfig): HistoryTable {
