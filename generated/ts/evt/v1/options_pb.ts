@@ -18,7 +18,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file evt/v1/options.proto.
  */
 export const file_evt_v1_options: GenFile = /*@__PURE__*/
-  fileDesc("ChRldnQvdjEvb3B0aW9ucy5wcm90bxIGZXZ0LnYxIp0BCgRTaW5rEg0KBXRhYmxlGAEgASgJEh8KBG1vZGUYAiABKA4yES5ldnQudjEuU2luay5Nb2RlEhIKCmNsdXN0ZXJfYnkYAyADKAkSFgoOZmxhdHRlbl9uZXN0ZWQYBCABKAgiOQoETW9kZRIZChVTSU5LX01PREVfVU5TUEVDSUZJRUQQABIKCgZBUFBFTkQQARIKCgZVUFNFUlQQAiLjAgoMRXZlbnRPcHRpb25zEg0KBXRvcGljGAEgASgJEgsKA2tleRgCIAEoCRINCgVvd25lchgDIAEoCRI5Cg1jb21wYXRpYmlsaXR5GAQgASgOMiIuZXZ0LnYxLkV2ZW50T3B0aW9ucy5Db21wYXRpYmlsaXR5EhoKBHNpbmsYBSADKAsyDC5ldnQudjEuU2luaxISCgpwYXJ0aXRpb25zGAYgASgNEhcKD3JldGVudGlvbl9ob3VycxgHIAEoDSKjAQoNQ29tcGF0aWJpbGl0eRIdChlDT01QQVRJQklMSVRZX1VOU1BFQ0lGSUVEEAASDAoIQkFDS1dBUkQQARILCgdGT1JXQVJEEAISCAoERlVMTBADEggKBE5PTkUQBBIXChNCQUNLV0FSRF9UUkFOU0lUSVZFEAUSFgoSRk9SV0FSRF9UUkFOU0lUSVZFEAYSEwoPRlVMTF9UUkFOU0lUSVZFEAcirwEKDEZpZWxkT3B0aW9ucxIlCgNwaWkYASABKA4yGC5ldnQudjEuRmllbGRPcHRpb25zLlBpaRIQCghyZXF1aXJlZBgCIAEoCBIOCgZjb2x1bW4YAyABKAkSEwoLY29sdW1uX3R5cGUYBCABKAkiQQoDUGlpEhMKD1BJSV9VTlNQRUNJRklFRBAAEggKBE5PTkUQARIMCghQRVJTT05BTBACEg0KCVNFTlNJVElWRRADOk0KBWV2ZW50Eh8uZ29vZ2xlLnByb3RvYnVmLk1lc3NhZ2VPcHRpb25zGNGGAyABKAsyFC5ldnQudjEuRXZlbnRPcHRpb25zUgVldmVudDpLCgVmaWVsZBIdLmdvb2dsZS5wcm90b2J1Zi5GaWVsZE9wdGlvbnMY0oYDIAEoCzIULmV2dC52MS5GaWVsZE9wdGlvbnNSBWZpZWxkYgZwcm90bzM", [file_google_protobuf_descriptor]);
+  fileDesc("ChRldnQvdjEvb3B0aW9ucy5wcm90bxIGZXZ0LnYxIp0BCgRTaW5rEg0KBXRhYmxlGAEgASgJEh8KBG1vZGUYAiABKA4yES5ldnQudjEuU2luay5Nb2RlEhIKCmNsdXN0ZXJfYnkYAyADKAkSFgoOZmxhdHRlbl9uZXN0ZWQYBCABKAgiOQoETW9kZRIZChVTSU5LX01PREVfVU5TUEVDSUZJRUQQABIKCgZBUFBFTkQQARIKCgZVUFNFUlQQAiIpCgZJbmdlc3QSDgoGcHVibGljGAEgASgIEg8KB3NvdXJjZXMYAiADKAkiVgoDU2xvEhkKEWZyZXNobmVzc19taW51dGVzGAEgASgNEhcKD21heF9yZWplY3RfcmF0ZRgCIAEoARIbChNtaW5fZXZlbnRzX3Blcl9ob3VyGAMgASgEIrEDCgxFdmVudE9wdGlvbnMSDQoFdG9waWMYASABKAkSCwoDa2V5GAIgASgJEg0KBW93bmVyGAMgASgJEjkKDWNvbXBhdGliaWxpdHkYBCABKA4yIi5ldnQudjEuRXZlbnRPcHRpb25zLkNvbXBhdGliaWxpdHkSGgoEc2luaxgFIAMoCzIMLmV2dC52MS5TaW5rEhIKCnBhcnRpdGlvbnMYBiABKA0SFwoPcmV0ZW50aW9uX2hvdXJzGAcgASgNEh4KBmluZ2VzdBgIIAEoCzIOLmV2dC52MS5Jbmdlc3QSEgoKZXZlbnRfdGltZRgJIAEoCRIYCgNzbG8YCiABKAsyCy5ldnQudjEuU2xvIqMBCg1Db21wYXRpYmlsaXR5Eh0KGUNPTVBBVElCSUxJVFlfVU5TUEVDSUZJRUQQABIMCghCQUNLV0FSRBABEgsKB0ZPUldBUkQQAhIICgRGVUxMEAMSCAoETk9ORRAEEhcKE0JBQ0tXQVJEX1RSQU5TSVRJVkUQBRIWChJGT1JXQVJEX1RSQU5TSVRJVkUQBhITCg9GVUxMX1RSQU5TSVRJVkUQByKvAQoMRmllbGRPcHRpb25zEiUKA3BpaRgBIAEoDjIYLmV2dC52MS5GaWVsZE9wdGlvbnMuUGlpEhAKCHJlcXVpcmVkGAIgASgIEg4KBmNvbHVtbhgDIAEoCRITCgtjb2x1bW5fdHlwZRgEIAEoCSJBCgNQaWkSEwoPUElJX1VOU1BFQ0lGSUVEEAASCAoETk9ORRABEgwKCFBFUlNPTkFMEAISDQoJU0VOU0lUSVZFEAM6TQoFZXZlbnQSHy5nb29nbGUucHJvdG9idWYuTWVzc2FnZU9wdGlvbnMY0YYDIAEoCzIULmV2dC52MS5FdmVudE9wdGlvbnNSBWV2ZW50OksKBWZpZWxkEh0uZ29vZ2xlLnByb3RvYnVmLkZpZWxkT3B0aW9ucxjShgMgASgLMhQuZXZ0LnYxLkZpZWxkT3B0aW9uc1IFZmllbGRiBnByb3RvMw", [file_google_protobuf_descriptor]);
 
 /**
  * A warehouse table that receives every event of the contract.
@@ -97,6 +97,72 @@ export const Sink_ModeSchema: GenEnum<Sink_Mode> = /*@__PURE__*/
   enumDesc(file_evt_v1_options, 0, 0);
 
 /**
+ * Which clients outside the company may publish the event through `evt ingest` (the HTTP
+ * collector). An event without `ingest { public: true }` is never accepted from the internet.
+ *
+ * @generated from message evt.v1.Ingest
+ */
+export type Ingest = Message<"evt.v1.Ingest"> & {
+  /**
+   * Accept this event from browsers and mobile apps through the collector.
+   *
+   * @generated from field: bool public = 1;
+   */
+  public: boolean;
+
+  /**
+   * Allowed client sources (e.g. `web`, `ios`, `android`); empty means any source of a key
+   * that may publish the event.
+   *
+   * @generated from field: repeated string sources = 2;
+   */
+  sources: string[];
+};
+
+/**
+ * Describes the message evt.v1.Ingest.
+ * Use `create(IngestSchema)` to create a new message.
+ */
+export const IngestSchema: GenMessage<Ingest> = /*@__PURE__*/
+  messageDesc(file_evt_v1_options, 1);
+
+/**
+ * Service-level objectives of a contract, checked by `evt status` and emitted as Prometheus
+ * alerting rules into `generated/monitoring/`.
+ *
+ * @generated from message evt.v1.Slo
+ */
+export type Slo = Message<"evt.v1.Slo"> & {
+  /**
+   * Maximum minutes from the event time to the warehouse row (0: no freshness objective).
+   *
+   * @generated from field: uint32 freshness_minutes = 1;
+   */
+  freshnessMinutes: number;
+
+  /**
+   * Maximum share of rejected (dead-lettered) events over an hour, 0 to 1 (0: no objective).
+   *
+   * @generated from field: double max_reject_rate = 2;
+   */
+  maxRejectRate: number;
+
+  /**
+   * Expected minimum events per hour (0: no volume objective).
+   *
+   * @generated from field: uint64 min_events_per_hour = 3;
+   */
+  minEventsPerHour: bigint;
+};
+
+/**
+ * Describes the message evt.v1.Slo.
+ * Use `create(SloSchema)` to create a new message.
+ */
+export const SloSchema: GenMessage<Slo> = /*@__PURE__*/
+  messageDesc(file_evt_v1_options, 2);
+
+/**
  * Marks a message as an event contract.
  *
  * @generated from message evt.v1.EventOptions
@@ -151,6 +217,28 @@ export type EventOptions = Message<"evt.v1.EventOptions"> & {
    * @generated from field: uint32 retention_hours = 7;
    */
   retentionHours: number;
+
+  /**
+   * Publication through the HTTP collector (`evt ingest`); absent means service producers only.
+   *
+   * @generated from field: evt.v1.Ingest ingest = 8;
+   */
+  ingest?: Ingest | undefined;
+
+  /**
+   * Path of the google.protobuf.Timestamp field that holds the event time (Flink watermarks,
+   * freshness); absent means the CloudEvents `ce_time` header.
+   *
+   * @generated from field: string event_time = 9;
+   */
+  eventTime: string;
+
+  /**
+   * Service-level objectives (freshness, reject rate, volume).
+   *
+   * @generated from field: evt.v1.Slo slo = 10;
+   */
+  slo?: Slo | undefined;
 };
 
 /**
@@ -158,7 +246,7 @@ export type EventOptions = Message<"evt.v1.EventOptions"> & {
  * Use `create(EventOptionsSchema)` to create a new message.
  */
 export const EventOptionsSchema: GenMessage<EventOptions> = /*@__PURE__*/
-  messageDesc(file_evt_v1_options, 1);
+  messageDesc(file_evt_v1_options, 3);
 
 /**
  * How a contract may evolve, judged by `evt check-compat` against the baseline.
@@ -227,7 +315,7 @@ export enum EventOptions_Compatibility {
  * Describes the enum evt.v1.EventOptions.Compatibility.
  */
 export const EventOptions_CompatibilitySchema: GenEnum<EventOptions_Compatibility> = /*@__PURE__*/
-  enumDesc(file_evt_v1_options, 1, 0);
+  enumDesc(file_evt_v1_options, 3, 0);
 
 /**
  * Per-field contract annotations.
@@ -269,7 +357,7 @@ export type FieldOptions = Message<"evt.v1.FieldOptions"> & {
  * Use `create(FieldOptionsSchema)` to create a new message.
  */
 export const FieldOptionsSchema: GenMessage<FieldOptions> = /*@__PURE__*/
-  messageDesc(file_evt_v1_options, 2);
+  messageDesc(file_evt_v1_options, 4);
 
 /**
  * Privacy classification of a field; drives warehouse tags and lint checks.
@@ -310,7 +398,7 @@ export enum FieldOptions_Pii {
  * Describes the enum evt.v1.FieldOptions.Pii.
  */
 export const FieldOptions_PiiSchema: GenEnum<FieldOptions_Pii> = /*@__PURE__*/
-  enumDesc(file_evt_v1_options, 2, 0);
+  enumDesc(file_evt_v1_options, 4, 0);
 
 /**
  * Marks the message as an event contract.
