@@ -1,12 +1,19 @@
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
-const runtimeEntry = fileURLToPath(new URL("./runtime/index.ts", import.meta.url));
+const runtimeDir = fileURLToPath(new URL("./runtime/", import.meta.url));
 
 // Two projects: `unit` runs in seconds with no services; `integration` talks to the real
 // Kafka broker and the Snowflake-protocol server, which its global setup starts when absent.
 export default defineConfig({
-  resolve: { alias: { "evt/runtime": runtimeEntry } },
+  // `@evt/runtime` (generated code, the CLI) resolves to the runtime's sources, the same modules
+  // tests import by relative path; outside vitest it resolves to runtime/dist through the workspace.
+  resolve: {
+    alias: [
+      { find: /^@evt\/runtime$/, replacement: `${runtimeDir}index.ts` },
+      { find: /^@evt\/runtime\/(.*)\.js$/, replacement: `${runtimeDir}$1.ts` },
+    ],
+  },
   test: {
     // Test helpers load snowflake-sdk directly; its AWS SDK prints a multi-line Node-policy notice.
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },

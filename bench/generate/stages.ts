@@ -39,7 +39,7 @@ export async function measureStages(root: string, withTsMorph = true): Promise<S
   const byFile = new Map<string, (typeof loaded.catalog.events)[number][]>();
   for (const e of loaded.catalog.events) byFile.set(e.file, [...(byFile.get(e.file) ?? []), e]);
   const modules: ContractModuleInput[] = [...byFile].map(([file, events]) => ({ file, package: events[0]!.message.package, events }));
-  const emitOptions = { runtimeImport: "evt/runtime", names, sinkTables: new Map() };
+  const emitOptions = { runtimeImport: "@evt/runtime", names, sinkTables: new Map() };
   const printed = modules.map((m) => emitContractModule(m, loaded.catalog, emitOptions));
   lap("contract modules (printer)");
   const tables = resolveSinkTables(loaded.catalog, { schemaPrefix: "" });

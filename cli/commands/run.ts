@@ -3,14 +3,14 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { Flags } from "@oclif/core";
 import { EvtError } from "../../compiler/errors.js";
-import type { EventContract } from "../../runtime/contract.js";
-import type { ProcessorDefinition } from "../../runtime/kafka/processor.js";
-import type { Runner } from "../../runtime/kafka/runner.js";
-import { jsonLogger, type LogLevel } from "../../runtime/log.js";
-import { readSinkConfig, selectSinks, type SinkSpec } from "../../runtime/sinks/config.js";
-import type { WarehouseWriter } from "../../runtime/sinks/writer.js";
-import type { SinkRunner } from "../../runtime/sinks/sink.js";
-import { describeSettings } from "../../runtime/warehouse/snowflake.js";
+import type { EventContract } from "@evt/runtime/contract.js";
+import type { ProcessorDefinition } from "@evt/runtime/kafka/processor.js";
+import type { Runner } from "@evt/runtime/kafka/runner.js";
+import { jsonLogger, type LogLevel } from "@evt/runtime/log.js";
+import { readSinkConfig, selectSinks, type SinkSpec } from "@evt/runtime/sinks/config.js";
+import type { WarehouseWriter } from "@evt/runtime/sinks/writer.js";
+import type { SinkRunner } from "@evt/runtime/sinks/sink.js";
+import { describeSettings } from "@evt/runtime/warehouse/snowflake.js";
 import { SINK_CONFIG_PATH } from "../../compiler/emit/layout.js";
 import { EvtCommand, type CommandResult } from "../base-command.js";
 import { ENV_HELP, duckdbPathOf, snowflakeSettingsFrom, targetOf } from "./ddl/apply.js";
@@ -101,17 +101,17 @@ export default class Run extends EvtCommand<typeof Run> {
       if (target === "snowflake") {
         const settings = snowflakeSettingsFrom(config);
         log.info("warehouse", { target, ...describeSettings(settings) });
-        const { SnowflakeWriter } = await import("../../runtime/sinks/snowflake/writer.js");
+        const { SnowflakeWriter } = await import("@evt/runtime/sinks/snowflake/writer.js");
         writer = () => new SnowflakeWriter({ settings });
       } else {
         const file = duckdbPathOf(config, this.flags["duckdb-path"]);
         mkdirSync(path.dirname(file), { recursive: true });
         log.info("warehouse", { target, path: file });
-        const { DuckdbWriter } = await import("../../runtime/sinks/duckdb/writer.js");
+        const { DuckdbWriter } = await import("@evt/runtime/sinks/duckdb/writer.js");
         writer = new DuckdbWriter({ path: file });
       }
       // Kafka, DuckDB and Snowflake clients load only when this command runs (oclif imports every command).
-      const { startSinks } = await import("../../runtime/sinks/sink.js");
+      const { startSinks } = await import("@evt/runtime/sinks/sink.js");
       sinkRunner = await startSinks({
         config: sinkConfig,
         sinks,
@@ -134,7 +134,7 @@ export default class Run extends EvtCommand<typeof Run> {
       const mod = await importModule(path.resolve(cwd, this.flags.processors));
       const processors = mod.processors as ProcessorDefinition[] | undefined;
       if (!Array.isArray(processors)) throw new EvtError(`${this.flags.processors} does not export \`processors\` (ProcessorDefinition[])`);
-      const { startRunner } = await import("../../runtime/kafka/runner.js");
+      const { startRunner } = await import("@evt/runtime/kafka/runner.js");
       processorRunner = await startRunner({
         processors, catalog: contracts, groupId: this.flags.group ?? "evt-processors", brokers, clientId: config.kafka.clientId,
         logger: log, handleSignals: true,

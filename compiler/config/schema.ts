@@ -79,7 +79,7 @@ export const CONFIG_FILE_NAME = "evt.yaml";
 export const DEFAULTS = {
   proto: "proto",
   out: "generated",
-  runtimeImport: "evt/runtime",
+  runtimeImport: "@evt/runtime",
   schemaPrefix: "",
   batch: { rows: 10_000, bytes: 16 * 1024 * 1024, ms: 5_000 },
   kafka: { brokers: ["127.0.0.1:9092"], clientId: "evt" },

@@ -49,11 +49,22 @@ describe("layering", () => {
     expect(offending).toEqual([]);
   });
 
+  it("the CLI imports the runtime by package name (@evt/runtime), never by relative path", () => {
+    // A relative path works in this checkout only: the packed `evt` does not contain runtime/.
+    const offending = sources("cli").flatMap((f) =>
+      importsOf(f)
+        .map((s) => resolvedTarget(f, s))
+        .filter((t) => t.startsWith("runtime/"))
+        .map((t) => `${f} → ${t} (import "@evt/runtime/…" instead)`),
+    );
+    expect(offending).toEqual([]);
+  });
+
   it("generated code imports only the runtime (by package name), protobuf-es and other generated modules", () => {
     const offending = sources("generated/ts").flatMap((f) =>
       importsOf(f)
         .map((s) => resolvedTarget(f, s))
-        .filter((t) => !(t === "evt/runtime" || t.startsWith("@bufbuild/protobuf") || t.startsWith("generated/ts/")))
+        .filter((t) => !(t === "@evt/runtime" || t.startsWith("@bufbuild/protobuf") || t.startsWith("generated/ts/")))
         .map((t) => `${f} → ${t}`),
     );
     expect(offending).toEqual([]);

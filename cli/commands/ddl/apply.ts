@@ -4,10 +4,10 @@ import { DEFAULTS, type EvtConfig } from "../../../compiler/config/index.js";
 import { EvtError } from "../../../compiler/errors.js";
 import {
   MIGRATION_FILE, applyPlan, planApply, readDdlDir, renderPlan, type DdlExecutor, type HistoryTable,
-} from "../../../runtime/warehouse/migrate.js";
+} from "@evt/runtime/warehouse/migrate.js";
 import {
   SNOWFLAKE_ENV, connectSnowflake, describeSettings, destroySnowflake, resolveSnowflakeSettings, type SnowflakeSettings,
-} from "../../../runtime/warehouse/snowflake.js";
+} from "@evt/runtime/warehouse/snowflake.js";
 import { MIGRATIONS_DIR } from "../../../compiler/emit/layout.js";
 import { EvtCommand, type CommandResult } from "../../base-command.js";
 
@@ -73,7 +73,7 @@ export default class DdlApply extends EvtCommand<typeof DdlApply> {
     const migrations = target === "snowflake" ? readDdlDir(path.join(config.out, MIGRATIONS_DIR), MIGRATION_FILE) : [];
 
     // Drivers load only when this command runs (oclif imports every command module at start-up).
-    const { duckdbExecutor, snowflakeExecutor } = await import("../../../runtime/warehouse/executors.js");
+    const { duckdbExecutor, snowflakeExecutor } = await import("@evt/runtime/warehouse/executors.js");
     let exec: DdlExecutor;
     let close: () => Promise<void>;
     if (target === "snowflake") {
@@ -89,7 +89,7 @@ export default class DdlApply extends EvtCommand<typeof DdlApply> {
       this.verbose(`opening DuckDB ${file}`);
       const { mkdirSync } = await import("node:fs");
       mkdirSync(path.dirname(file), { recursive: true });
-      const { closeDuckdb, openDuckdb } = await import("../../../runtime/warehouse/duckdb.js");
+      const { closeDuckdb, openDuckdb } = await import("@evt/runtime/warehouse/duckdb.js");
       const h = await openDuckdb(file);
       exec = duckdbExecutor(h);
       close = async () => closeDuckdb(h);

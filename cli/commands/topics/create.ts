@@ -50,8 +50,8 @@ export default class TopicsCreate extends EvtCommand<typeof TopicsCreate> {
     }
 
     const brokers = this.flags.brokers ? this.flags.brokers.split(",").map((b) => b.trim()).filter(Boolean) : config.kafka.brokers;
-    const { createKafkajsClient } = await import("../../../runtime/kafka/adapter.js");
-    const { topicSpecsOf } = await import("../../../runtime/kafka/topics.js");
+    const { createKafkajsClient } = await import("@evt/runtime/kafka/adapter.js");
+    const { topicSpecsOf } = await import("@evt/runtime/kafka/topics.js");
     const admin = createKafkajsClient({ brokers, clientId: config.kafka.clientId, logLevel: "nothing" }).admin();
     let created: string[];
     try {

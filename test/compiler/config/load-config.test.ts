@@ -26,7 +26,7 @@ describe("loadConfig", () => {
     expect(c.file).toBeUndefined();
     expect(c.protoRoot).toBe(path.join(dir, "proto"));
     expect(c.out).toBe(path.join(dir, "generated"));
-    expect(c.runtimeImport).toBe("evt/runtime");
+    expect(c.runtimeImport).toBe("@evt/runtime");
     expect(c.approvals).toBe(path.join(dir, "evt-approvals.yaml"));
     expect(c.kafka.brokers).toEqual(["127.0.0.1:9092"]);
     expect(c.snowflake).toBeUndefined();

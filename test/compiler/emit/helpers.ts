@@ -3,7 +3,7 @@ import { generate, type OutputFile } from "../../../compiler/emit/generate.js";
 import type { LoadedContracts } from "../../../compiler/model/build-catalog.js";
 
 export const DEFAULT_OPTIONS = {
-  runtimeImport: "evt/runtime",
+  runtimeImport: "@evt/runtime",
   schemaPrefix: "",
   batch: { rows: 10_000, bytes: 16 * 1024 * 1024, ms: 5_000 },
 } as const;

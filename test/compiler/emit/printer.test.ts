@@ -18,7 +18,7 @@ function modulesOf(loaded: LoadedContracts): ContractModuleInput[] {
   return [...byFile].map(([file, events]) => ({ file, package: events[0]!.message.package, events }));
 }
 
-function bothWays(loaded: LoadedContracts, runtimeImport = "evt/runtime"): { printer: string[]; tsMorph: string[] } {
+function bothWays(loaded: LoadedContracts, runtimeImport = "@evt/runtime"): { printer: string[]; tsMorph: string[] } {
   const options: ContractEmitOptions = {
     runtimeImport,
     names: contractNames(loaded.catalog),
@@ -85,7 +85,7 @@ describe("contract module printer", () => {
 
   it("prints tricky comments, oneof and nested keys, clashing names and another runtime import exactly as ts-morph did", async () => {
     const loaded = await compileProto({ "shop/v1/shop.proto": TRICKY, "billing/v2/billing.proto": CLASH });
-    for (const runtimeImport of ["evt/runtime", "@acme/evt/runtime"]) {
+    for (const runtimeImport of ["@evt/runtime", "@acme/evt/runtime"]) {
       const { printer, tsMorph } = bothWays(loaded, runtimeImport);
       expect(printer).toEqual(tsMorph);
       const shop = printer.find((t) => t.includes("shop/v1/shop.proto"))!;

@@ -36,7 +36,7 @@ function tsc(dir: string, files: string[], paths: Record<string, string[]>): { c
 describe("generated TypeScript type-checks", () => {
   it("compiles generated/ts under --strict", () => {
     const dir = mkdtempSync(path.join(tmpdir(), "evt-tsc-"));
-    const r = tsc(dir, [path.join(REPO_ROOT, "generated", "ts", "index.ts")], { "evt/runtime": [path.join(REPO_ROOT, "runtime", "index.ts")] });
+    const r = tsc(dir, [path.join(REPO_ROOT, "generated", "ts", "index.ts")], { "@evt/runtime": [path.join(REPO_ROOT, "runtime", "index.ts")] });
     expect(r.out).toBe("");
     expect(r.code).toBe(0);
   });
@@ -51,7 +51,7 @@ describe("generated TypeScript type-checks", () => {
     expect(gen.code).toBe(0);
     const mod = readFileSync(path.join(project, "src", "gen", "ts", "orders", "v1", "orders_evt.ts"), "utf8");
     expect(mod).toContain('from "@acme/evt/runtime";');
-    expect(mod).not.toContain('"evt/runtime"');
+    expect(mod).not.toContain('"@evt/runtime"');
     const r = tsc(project, ["src/gen/ts/index.ts"], { "@acme/evt/runtime": [path.join(REPO_ROOT, "runtime", "index.ts")] });
     expect(r.out).toBe("");
     expect(r.code).toBe(0);
@@ -64,7 +64,7 @@ describe("generated TypeScript type-checks", () => {
     const pb = path.join(REPO_ROOT, "generated", "ts", "deliveries", "v1", "deliveries_pb.js");
     const broken = path.join(dir, "broken_evt.ts");
     writeFileSync(broken, src.replace('"./deliveries_pb.js"', JSON.stringify(pb)).replace("e.courier?.courierId", "e.courier?.courierIdent"));
-    const r = tsc(dir, [broken], { "evt/runtime": [path.join(REPO_ROOT, "runtime", "index.ts")] });
+    const r = tsc(dir, [broken], { "@evt/runtime": [path.join(REPO_ROOT, "runtime", "index.ts")] });
     expect(r.out).toMatch(/broken_evt\.ts.*courierIdent/);
     expect(r.code).not.toBe(0);
   });
