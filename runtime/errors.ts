@@ -55,9 +55,15 @@ export class RuntimeConfigError extends EvtRuntimeError {
   override name = "RuntimeConfigError";
 }
 
+/** An optional peer dependency (a warehouse driver, the HTTP framework, metrics) a feature needs is not installed. */
+export class MissingPeerError extends EvtRuntimeError {
+  override name = "MissingPeerError";
+}
+
 const RUNTIME_ERROR_NAMES = new Set([
   "EvtRuntimeError", "EventValidationError", "EventDecodeError", "TopicError", "KafkaClientError", "HandlerError",
   "RuntimeConfigError",
+  "MissingPeerError",
 ]);
 
 function hasName(e: unknown, name: string): boolean {
@@ -73,6 +79,7 @@ export const isTopicError = (e: unknown): e is TopicError => hasName(e, "TopicEr
 export const isKafkaClientError = (e: unknown): e is KafkaClientError => hasName(e, "KafkaClientError");
 export const isHandlerError = (e: unknown): e is HandlerError => hasName(e, "HandlerError");
 export const isRuntimeConfigError = (e: unknown): e is RuntimeConfigError => hasName(e, "RuntimeConfigError");
+export const isMissingPeerError = (e: unknown): e is MissingPeerError => hasName(e, "MissingPeerError");
 
 /** Whether retrying can help: our errors say so; anything else (a handler's own error) is assumed transient. */
 export function isRetriable(e: unknown): boolean {

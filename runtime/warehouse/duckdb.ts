@@ -2,7 +2,8 @@
  * The embedded DuckDB client (local default warehouse): open a database file, run statements
  * with bound parameters, errors classified. One process holds a DuckDB file at a time.
  */
-import { DuckDBConnection, DuckDBInstance, type DuckDBValue } from "@duckdb/node-api";
+import type { DuckDBConnection, DuckDBInstance, DuckDBValue } from "@duckdb/node-api";
+import { loadOptionalPeer } from "../optional-peer.js";
 import { classifyDuckdbError } from "./errors.js";
 
 export interface DuckdbHandle {
@@ -11,7 +12,15 @@ export interface DuckdbHandle {
   readonly path: string;
 }
 
+// An optional peer of @evt/runtime: a service that only produces and consumes never loads it (~70 MB installed).
+let driver: Promise<typeof import("@duckdb/node-api")> | undefined;
+
 export async function openDuckdb(path: string): Promise<DuckdbHandle> {
+  driver ??= loadOptionalPeer("@duckdb/node-api", "the DuckDB warehouse", () => import("@duckdb/node-api"));
+  const { DuckDBInstance } = await driver.catch((e: unknown) => {
+    driver = undefined;
+    throw e;
+  });
   try {
     const instance = await DuckDBInstance.create(path);
     const conn = await instance.connect();

@@ -7,6 +7,7 @@
 import { readFileSync } from "node:fs";
 import type snowflake from "snowflake-sdk";
 import { RuntimeConfigError } from "../errors.js";
+import { loadOptionalPeer } from "../optional-peer.js";
 import { classifySnowflakeError } from "./errors.js";
 
 /** Non-secret settings, as evt.yaml `snowflake:` holds them. */
@@ -126,19 +127,25 @@ export function describeSettings(s: SnowflakeSettings): Record<string, string | 
 let driver: Promise<typeof snowflake> | undefined;
 
 /**
- * Loads snowflake-sdk on first use (it pulls in the AWS SDK: ~0.5 s and a Node-version warning
- * that a DuckDB-only run or `--help` should not pay), configured to log errors only — by default
+ * Loads snowflake-sdk on first use (an optional peer of @evt/runtime; it pulls in the AWS SDK:
+ * ~0.5 s and a Node-version warning that a DuckDB-only run or `--help` should not pay), configured to log errors only — by default
  * it logs at INFO to stdout and may echo connection options.
  */
 function loadDriver(): Promise<typeof snowflake> {
   // The AWS SDK's multi-line notice about its own future Node policy would break `evt run`'s
   // one-JSON-object-per-line stderr; it says nothing about evt. Users can still set it to "false".
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
-  driver ??= import("snowflake-sdk").then((m) => {
-    const sdk = (m as { default?: typeof snowflake }).default ?? (m as unknown as typeof snowflake);
-    sdk.configure({ logLevel: "ERROR" } as never);
-    return sdk;
-  });
+  driver ??= loadOptionalPeer("snowflake-sdk", "the Snowflake warehouse", () => import("snowflake-sdk")).then(
+    (m) => {
+      const sdk = (m as { default?: typeof snowflake }).default ?? (m as unknown as typeof snowflake);
+      sdk.configure({ logLevel: "ERROR" } as never);
+      return sdk;
+    },
+    (e: unknown) => {
+      driver = undefined; // installing the package later in the same process works
+      throw e;
+    },
+  );
   return driver;
 }
 
