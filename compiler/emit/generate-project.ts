@@ -15,6 +15,7 @@ import { fileURLToPath } from "node:url";
 import type { EvtConfig } from "../config/schema.js";
 import type { OutputFile, OutputKind } from "./generate.js";
 import { contentHashes, diffOutput, fileStamps, isClean, sha256, writeOutput, type OutputDiff } from "./write-output.js";
+import { EVT_VERSION } from "./header.js";
 
 export interface GenerateRunOptions {
   readonly config: EvtConfig;
@@ -66,7 +67,7 @@ const DEPENDENCIES = ["@bufbuild/buf", "@bufbuild/protobuf", "@bufbuild/protoc-g
 /** Everything that decides the output, hashed: proto tree contents, options, generator code and dependency versions. */
 export function inputFingerprint(config: EvtConfig): string {
   const h = sha256Stream();
-  h.add(`format ${CACHE_FORMAT}\n`);
+  h.add(`format ${CACHE_FORMAT} evt ${EVT_VERSION}\n`);
   h.add(JSON.stringify({ runtimeImport: config.runtimeImport, warehouse: config.warehouse }) + "\n");
   walkFiles(config.protoRoot, (rel, abs) => h.add(`proto ${rel} ${sha256(readFileSync(abs))}\n`));
   // The generator's own code (compiler/ as it runs: sources under tsx, dist/ when built): size and mtime suffice.

@@ -221,6 +221,7 @@ function messageModel(msg: DescMessage, positions: SourceIndex): MessageModel {
     reservedRanges: msg.proto.reservedRange.map((r) => ({ start: r.start ?? 0, end: (r.end ?? 1) - 1 })),
     reservedNames: [...msg.proto.reservedName],
     comment: positions.commentOf(msg),
+    ...(msg.deprecated ? { deprecated: true as const } : {}),
     position: positions.of(msg),
     jsonFormat: jsonFormatOf(msg),
   };
@@ -243,6 +244,7 @@ function fieldModel(f: DescField, positions: SourceIndex): FieldModel {
     ...(opts?.column ? { column: opts.column } : {}),
     ...(opts?.columnType ? { columnType: opts.columnType } : {}),
     comment: positions.commentOf(f),
+    ...(f.deprecated ? { deprecated: true as const } : {}),
     position: positions.of(f),
     ...(isFieldSet(f.proto, FieldDescriptorProtoSchema.field.defaultValue) ? { defaultValue: f.proto.defaultValue } : {}),
   };

@@ -59,6 +59,8 @@ export interface FieldModel {
   readonly columnType?: string;
   /** Leading comment, trimmed; "" when none. */
   readonly comment: string;
+  /** `[deprecated = true]`; absent when not deprecated. */
+  readonly deprecated?: true;
   readonly position: SourcePosition;
   /** proto2 `[default = …]` as written in the descriptor (absent when none is declared). */
   readonly defaultValue?: string;
@@ -84,6 +86,8 @@ export interface MessageModel {
   /** Real oneofs (synthetic proto3-optional oneofs excluded), member field names in order. */
   readonly oneofs: readonly { readonly name: string; readonly fields: readonly string[] }[];
   readonly comment: string;
+  /** `option deprecated = true`; absent when not deprecated. */
+  readonly deprecated?: true;
   readonly position: SourcePosition;
   readonly jsonFormat?: JsonFormat;
 }

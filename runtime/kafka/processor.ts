@@ -1,7 +1,7 @@
 /**
- * Processor definitions: a typed handler bound to one contract. The runner (issue 5) consumes
- * the contract's topic, decodes by `ce_type`, validates and calls the handler.
- * INTERFACE PINNED: generated code calls `defineProcessor`.
+ * Processor definitions: a typed handler bound to one contract. The runner (`startRunner`)
+ * consumes the contract's topic, decodes by `ce_type`, validates and calls the handler.
+ * Generated processor factories call `defineProcessor`: its signature is public API.
  */
 import type { DescMessage, MessageShape } from "@bufbuild/protobuf";
 import type { EventContract, EventMetadata } from "../contract.js";

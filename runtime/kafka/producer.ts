@@ -1,7 +1,7 @@
 /**
  * The evt producer: validates an event against its contract, then sends it with the contract's
  * key and the CloudEvents binary-mode headers (see DESIGN.md "On the wire").
- * INTERFACE PINNED: generated code calls `bindProducer`; the body is implemented in issue 5.
+ * Generated producer factories call `bindProducer`: its signature is public API.
  */
 import type { DescMessage, MessageShape } from "@bufbuild/protobuf";
 import type { EventContract } from "../contract.js";
@@ -50,7 +50,7 @@ export function bindProducer<S extends DescMessage>(
   return { contract, send: (events) => producer.send(contract, events) };
 }
 
-// ---- implementation (issue 5) --------------------------------------------------------------
+// ---- the producer ------------------------------------------------------------------------------
 
 export interface ProducerBatching {
   /** How long the first queued event waits for others before a request goes out (default 0: send at once). */

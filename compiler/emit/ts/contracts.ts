@@ -1,7 +1,7 @@
 /**
  * `ts/<dir>/<file>_evt.ts`: one typed contract module per .proto file with events. Per event it
  * exports the contract (`XContract = defineEvent({...})`), a typed producer factory and a typed
- * processor factory, all built on the pinned runtime interface (`evt/runtime` by default) and the
+ * processor factory, all built on the runtime's public API (`@evt/runtime` by default) and the
  * protobuf-es `_pb` module of the same file. JSDoc on every symbol names its proto element and
  * carries its comment.
  *
@@ -14,6 +14,7 @@
 import path from "node:path";
 import { protoCamelCase, safeObjectProperty } from "@bufbuild/protobuf/reflect";
 import { EvtError } from "../../errors.js";
+import { generatedHeader } from "../header.js";
 import type { Catalog, EventModel, FieldModel, MessageModel } from "../../model/catalog.js";
 
 export interface ContractNames {
@@ -120,10 +121,22 @@ function lit(v: unknown): string {
   return JSON.stringify(v);
 }
 
-/** A JSDoc block: the description (escaped so it cannot close the comment early) and its `@generated` tag. */
-function jsDoc(description: string, element: string): string[] {
+/**
+ * A JSDoc block: the description (escaped so it cannot close the comment early), its `@generated`
+ * tag and, for a deprecated message, `@deprecated` (editors strike the symbol through), in
+ * protoc-gen-es's order.
+ */
+function jsDoc(description: string, element: string, deprecated = false): string[] {
   const lines = description.replace(/\*\//g, "*\\/").split("\n").map((l) => (l ? ` * ${l}` : " *"));
-  return ["/**", ...lines, ` * @generated from ${element}`, " */"];
+  return ["/**", ...lines, ` * @generated from ${element}`, ...(deprecated ? [" * @deprecated"] : []), " */"];
+}
+
+/** Contract prose: the message comment, and which fields are deprecated (protoc-gen-es marks them on the message type). */
+export function contractDescription(event: EventModel): string {
+  const comment = event.message.comment ? `\n\n${event.message.comment}` : "";
+  const deprecatedFields = event.message.fields.filter((f) => f.deprecated).map((f) => `\`${f.name}\``);
+  const fields = deprecatedFields.length ? `\n\nDeprecated fields (do not set them in new code): ${deprecatedFields.join(", ")}.` : "";
+  return `Contract of the event \`${event.fullName}\`: topic \`${event.topic}\`, owner ${event.owner || "(none)"}, compatibility ${event.compatibility}.${comment}${fields}`;
 }
 
 interface ImportGroup {
@@ -171,7 +184,7 @@ function eventStatements(event: EventModel, catalog: Catalog, options: ContractE
   const schema = imports.use(pbModule, false, event.tsSchemaName);
   const element = `message ${event.fullName}`;
   const sinks = options.sinkTables.get(event.fullName) ?? [];
-  const comment = event.message.comment ? `\n\n${event.message.comment}` : "";
+  const deprecated = event.message.deprecated === true;
   const properties = [
     `type: ${lit(event.fullName)},`,
     `topic: ${lit(event.topic)},`,
@@ -186,20 +199,21 @@ function eventStatements(event: EventModel, catalog: Catalog, options: ContractE
     `retentionHours: ${event.retentionHours},`,
   ];
   const contract = [
-    ...jsDoc(`Contract of the event \`${event.fullName}\`: topic \`${event.topic}\`, owner ${event.owner || "(none)"}, compatibility ${event.compatibility}.${comment}`, element),
-    `export const ${names.contract} = ${imports.use(rt, false, "defineEvent")}({`,
+    ...jsDoc(contractDescription(event), element, deprecated),
+    // Pure: a bundler drops the contracts a service never uses (protoc-gen-es marks its descriptors alike).
+    `export const ${names.contract} = /*@__PURE__*/ ${imports.use(rt, false, "defineEvent")}({`,
     ...properties.map((p) => `  ${p}`),
     "});",
   ];
   const producer = [
-    ...jsDoc(`Producer of \`${event.fullName}\` events on topic \`${event.topic}\`: \`send\` accepts only ${event.tsTypeName} messages and validates them before anything is sent.`, element),
+    ...jsDoc(`Producer of \`${event.fullName}\` events on topic \`${event.topic}\`: \`send\` accepts only ${event.tsTypeName} messages and validates them before anything is sent.`, element, deprecated),
     `export function ${names.producer}(producer: ${imports.use(rt, true, "EvtProducer")}): ${imports.use(rt, true, "TypedProducer")}<typeof ${schema}> {`,
     `  return ${imports.use(rt, false, "bindProducer")}(producer, ${names.contract});`,
     "}",
   ];
   const handler = `${imports.use(rt, true, "EventHandler")}<typeof ${schema}>`;
   const processor = [
-    ...jsDoc(`Processor of \`${event.fullName}\` events from topic \`${event.topic}\`: \`handler\` receives each decoded, validated ${event.tsTypeName} with its metadata; failures are retried, then sent to \`${event.topic}.dlq\`.`, element),
+    ...jsDoc(`Processor of \`${event.fullName}\` events from topic \`${event.topic}\`: \`handler\` receives each decoded, validated ${event.tsTypeName} with its metadata; failures are retried, then sent to \`${event.topic}.dlq\`.`, element, deprecated),
     `export function ${names.processor}(handler: ${handler}, options?: ${imports.use(rt, true, "ProcessorOptions")}): ${imports.use(rt, true, "ProcessorDefinition")}<typeof ${schema}> {`,
     `  return ${imports.use(rt, false, "defineProcessor")}(${names.contract}, handler, options);`,
     "}",
@@ -213,8 +227,7 @@ export function emitContractModule(input: ContractModuleInput, catalog: Catalog,
   const imports = new Imports([{ from: options.runtimeImport }, { from: options.runtimeImport, typeOnly: true }, { from: pbModule }]);
   const statements = input.events.flatMap((e) => eventStatements(e, catalog, options, imports, pbModule));
   const lines = [
-    `// @generated by evt generate with runtimeImport ${lit(options.runtimeImport)}. Do not edit: change the .proto and rerun evt generate.`,
-    `// @generated from file ${input.file} (package ${input.package})`,
+    generatedHeader("//", `file ${input.file} (package ${input.package})`, { runtimeImport: options.runtimeImport }),
     "/* eslint-disable */",
     ...imports.lines(),
     ...statements.flatMap((s) => ["", ...s]),

@@ -65,10 +65,12 @@ message Payer {
 message PaymentTaken {
   option (evt.v1.event) = { topic: "shop.payment_taken.v1" key: "payer.account_id" };
   Payer payer = 1;
+  string legacy_ref = 2 [deprecated = true];
 }
 
-// No key, no sink, no owner.
+// No key, no sink, no owner; deprecated.
 message Ping {
+  option deprecated = true;
   option (evt.v1.event) = { topic: "shop.ping.v1" };
 }
 `;
@@ -91,7 +93,9 @@ describe("contract module printer", () => {
       const shop = printer.find((t) => t.includes("shop/v1/shop.proto"))!;
       // The cases are really exercised: escaped comment end, package-prefixed clash, oneof key.
       expect(shop).toContain("a comment end *\\/ and start /*.");
-      expect(shop).toContain("export const ShopV1OrderPlacedContract = defineEvent({");
+      expect(shop).toContain("export const ShopV1OrderPlacedContract = /*@__PURE__*/ defineEvent({");
+      expect(shop).toContain(" * @generated from message shop.v1.Ping\n * @deprecated\n */\nexport const PingContract");
+      expect(shop).toContain("Deprecated fields (do not set them in new code): `legacy_ref`.");
       expect(shop).toContain('keyOf: (e) => (e.payer?.who.case === "accountId" ? e.payer?.who.value : undefined),');
       expect(shop).toContain(`from ${JSON.stringify(runtimeImport)};`);
     }
