@@ -186,6 +186,9 @@ export function createKafkajsClient(config: KafkaClientConfig): KafkaClient {
       maxInFlightRequests: options.idempotent ? 5 : undefined,
       // topics are created from the contracts, never by sending to them
       allowAutoTopicCreation: false,
+      // every record carries its partition (partitioner.ts); naming one only silences kafkajs's
+      // "switched default partitioner" warning, which a service would otherwise print on every start
+      createPartitioner: kafkajs.Partitioners.DefaultPartitioner,
     })),
     consumer: (options) => kafkajsConsumer(kafka.consumer({
       groupId: options.groupId,
