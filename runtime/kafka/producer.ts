@@ -6,7 +6,7 @@
 import type { DescMessage, MessageShape } from "@bufbuild/protobuf";
 import type { EventContract } from "../contract.js";
 import type { Message } from "@bufbuild/protobuf";
-import { EventsNotSentError, RuntimeConfigError, isEventValidationError, isKafkaClientError, isRetriable } from "../errors.js";
+import { EventsNotSentError, RuntimeConfigError, isEventValidationError, isEvtRuntimeError, isKafkaClientError } from "../errors.js";
 import { Instrumentation } from "../instrumentation.js";
 import { retry, RetriesExhausted } from "../retry.js";
 import { uuidv7 } from "../uuid7.js";
@@ -187,7 +187,8 @@ export function createProducer(options: ProducerOptions): EvtKafkaProducer {
     try {
       const out = await retry(task, {
         retries: Number.MAX_SAFE_INTEGER, initialBackoffMs, maxBackoffMs,
-        shouldRetry: (e) => isRetriable(e) && !isEventValidationError(e) && Date.now() < deadline,
+        // only what the adapter judged transient (a broker away, a leader moving); anything else fails at once
+        shouldRetry: (e) => isEvtRuntimeError(e) && e.retriable && Date.now() < deadline,
       });
       return out.value;
     } catch (e) {
