@@ -124,6 +124,8 @@ export interface AdminPort {
   committedOffsets(groupId: string, topic: string): Promise<{ partition: number; offset: string }[]>;
   /** The topic as the broker has it (partitions, effective configs), or undefined when it does not exist. */
   describeTopic?(topic: string): Promise<TopicDescription | undefined>;
+  /** Per partition: the earliest (`low`) and next (`high`) offset, decimal int64. */
+  topicOffsets?(topic: string): Promise<{ partition: number; low: string; high: string }[]>;
   disconnect(): Promise<void>;
 }
 
@@ -397,6 +399,13 @@ function kafkajsAdmin(admin: Admin): AdminPort {
     async committedOffsets(groupId, topic) {
       const res = await admin.fetchOffsets({ groupId, topics: [topic] });
       return (res[0]?.partitions ?? []).map((p) => ({ partition: p.partition, offset: p.offset }));
+    },
+    async topicOffsets(topic) {
+      try {
+        return (await admin.fetchTopicOffsets(topic)).map((p) => ({ partition: p.partition, low: p.low, high: p.high }));
+      } catch (e) {
+        throw translateKafkaError(e, { topic });
+      }
     },
     async describeTopic(topic) {
       try {
