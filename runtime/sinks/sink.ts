@@ -25,7 +25,7 @@ import { jsonLogger, type RuntimeLogger } from "../log.js";
 import { backoffDelay, sleep } from "../retry.js";
 import {
   createKafkajsClient, type AdminPort, type BatchControl, type ConsumedRecord, type ConsumerPort,
-  type KafkaClient, type KafkaClientConfig, type ProducerPort,
+  type KafkaClient, type KafkaClientConfig,
 } from "../kafka/adapter.js";
 import { createDeadLetterWriter, type DeadLetterWriter } from "../kafka/dlq.js";
 import { H, headerString } from "../kafka/headers.js";

@@ -1,5 +1,6 @@
 import { Flags } from "@oclif/core";
 import { EvtError } from "../../../compiler/errors.js";
+import type { TopicState } from "../../../runtime/kafka/topics.js";
 import { EvtCommand, type CommandResult } from "../../base-command.js";
 
 /** A topic as the contracts declare it; what the broker has is compared with it after connecting. */
@@ -55,7 +56,7 @@ export default class TopicsCreate extends EvtCommand<typeof TopicsCreate> {
     const { createKafkajsClient } = await import("../../../runtime/kafka/adapter.js");
     const { topicSpecsOf, compareTopics } = await import("../../../runtime/kafka/topics.js");
     const admin = createKafkajsClient({ brokers, clientId: config.kafka.clientId, logLevel: "nothing" }).admin();
-    let states: Awaited<ReturnType<typeof compareTopics>>;
+    let states: TopicState[];
     let created: string[];
     try {
       await admin.connect();
@@ -90,8 +91,6 @@ export default class TopicsCreate extends EvtCommand<typeof TopicsCreate> {
     };
   }
 }
-
-type TopicState = Awaited<ReturnType<typeof import("../../../runtime/kafka/topics.js").compareTopics>>[number];
 
 /** A created topic shows what was asked for; an existing one shows the broker's settings, and its drift. */
 function describeState(r: TopicRow, created: boolean, state: TopicState | undefined): string {
