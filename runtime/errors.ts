@@ -91,18 +91,21 @@ export function describeError(e: unknown): string {
 /**
  * Events the producer could not get acknowledged within its retry window (an unreachable broker,
  * say). Some may have landed. `ids` are their `ce_id`s in order: resend the same events with
- * `send(contract, events, { ids })` and the sinks' de-duplication on `ce_id` keeps each one once.
+ * `send(contract, events, { ids, time })` and the sinks' de-duplication on `ce_id` keeps each one once.
  */
 export class EventsNotSentError extends KafkaClientError {
   override name = "EventsNotSentError";
   readonly ids: readonly string[];
-  constructor(topic: string, ids: readonly string[], retryWindowMs: number, cause: unknown) {
+  /** The `ce_time` the events carried. */
+  readonly time: string;
+  constructor(topic: string, ids: readonly string[], time: string, retryWindowMs: number, cause: unknown) {
     super(
       `${ids.length} event(s) to ${topic} not acknowledged after ${Math.round(retryWindowMs / 1000)} s of retries: ${describeError(cause)}; ` +
-        "resend them with send(contract, events, { ids: error.ids }) so downstream de-duplication on ce_id keeps each event once",
+        "resend them with send(contract, events, { ids: error.ids, time: error.time }) so downstream de-duplication on ce_id keeps each event once",
       { retriable: true, cause, context: { topic, count: ids.length } },
     );
     this.ids = ids;
+    this.time = time;
   }
 }
 RUNTIME_ERROR_NAMES.add("EventsNotSentError");

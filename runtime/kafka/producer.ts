@@ -35,6 +35,8 @@ export interface SendOptions {
    * resending after a failure, so the sinks de-duplicate events that did land. Default: fresh UUIDv7s.
    */
   readonly ids?: readonly string[];
+  /** `ce_time` of every event (RFC 3339) — pass `error.time` with `error.ids`, so a resend keeps its event time. Default: now. */
+  readonly time?: string;
 }
 
 export interface EvtProducer {
@@ -302,6 +304,9 @@ export function createProducer(options: ProducerOptions): EvtKafkaProducer {
     const list = (Array.isArray(events) ? events : [events]) as readonly MessageShape<S>[];
     if (!port) throw new RuntimeConfigError("producer: call connect() before send()");
     const given = sendOptions.ids;
+    if (sendOptions.time !== undefined && Number.isNaN(Date.parse(sendOptions.time))) {
+      throw new RuntimeConfigError(`producer: send() time "${sendOptions.time}" is not an RFC 3339 timestamp`, { context: { topic: contract.topic } });
+    }
     if (given && (given.length !== list.length || given.some((id) => typeof id !== "string" || id.length === 0))) {
       throw new RuntimeConfigError(`producer: send() got ${given.length} id(s) for ${list.length} event(s); pass one non-empty ce_id per event, in order`, { context: { topic: contract.topic } });
     }
@@ -316,21 +321,21 @@ export function createProducer(options: ProducerOptions): EvtKafkaProducer {
     }
     if (list.length === 0) return [];
     const ids = given ? [...given] : list.map(() => uuidv7(started));
+    const time = sendOptions.time ?? new Date(started).toISOString();
     try {
-      return await encodeAndSend(contract, list, ids, started);
+      return await encodeAndSend(contract, list, ids, time, started);
     } catch (e) {
       // only what waiting could have fixed: a missing topic or an oversized event fails as itself
       if (!(isKafkaClientError(e) && e.retriable)) throw e;
-      throw new EventsNotSentError(contract.topic, ids, maxRetryTimeMs, e);
+      throw new EventsNotSentError(contract.topic, ids, time, maxRetryTimeMs, e);
     }
   }
 
   async function encodeAndSend<S extends DescMessage>(
-    contract: EventContract<S>, list: readonly MessageShape<S>[], ids: readonly string[], started: number,
+    contract: EventContract<S>, list: readonly MessageShape<S>[], ids: readonly string[], time: string, started: number,
   ): Promise<SendResult[]> {
     const partitions = await withinRetryWindow(() => partitionsOf(contract.topic));
     const w = wireOf(contract);
-    const time = new Date(started).toISOString();
     const records: OutgoingRecord[] = new Array(list.length);
     const recordBytes: number[] = new Array(list.length);
     let bytes = 0;

@@ -88,9 +88,9 @@ describe("producer through broker outages (issue 10.5)", () => {
       const notSent = failure as EventsNotSentError;
       expect(notSent.retriable).toBe(true);
       expect(notSent.ids).toHaveLength(20);
-      expect(notSent.message).toMatch(/resend them with send\(contract, events, \{ ids: error\.ids \}\)/);
+      expect(notSent.message).toMatch(/resend them with send\(contract, events, \{ ids: error\.ids, time: error\.time \}\)/);
       await broker("start");
-      const resent = await patient.send(contract, events, { ids: notSent.ids });
+      const resent = await patient.send(contract, events, { ids: notSent.ids, time: notSent.time });
       expect(resent.map((r) => r.id)).toEqual(notSent.ids);
       sent += 20;
 

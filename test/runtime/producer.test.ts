@@ -155,11 +155,14 @@ describe("evt producer request sizes", () => {
     const events = [goodCart("a"), goodCart("b")];
     const err = await producer.send(cart, events).then(() => undefined, (e: unknown) => e);
     expect(isEventsNotSentError(err)).toBe(true);
-    const ids = (err as { ids: string[] }).ids;
+    const { ids, time } = err as { ids: string[]; time: string };
     expect(ids).toHaveLength(2);
-    const res = await producer.send(cart, events, { ids });
+    await new Promise((r) => setTimeout(r, 5));
+    const res = await producer.send(cart, events, { ids, time });
     expect(res.map((r) => r.id)).toEqual(ids);
-    expect(kafka.requests.at(-1)![0]!.records.map((r) => r.headers.ce_id!.toString())).toEqual(ids);
+    const resent = kafka.requests.at(-1)![0]!.records;
+    expect(resent.map((r) => r.headers.ce_id!.toString())).toEqual(ids);
+    expect(resent.map((r) => r.headers.ce_time!.toString())).toEqual([time, time]);
   });
 
   it("fails a non-retriable error as itself, and refuses ids that do not match the events", async () => {
