@@ -105,7 +105,7 @@ export function createDeadLetterWriter(options: DeadLetterWriterOptions): DeadLe
       const headers = dlqHeaders(rec, info);
       const value = rec.value ?? Buffer.alloc(0);
       const full: OutgoingRecord = { key: rec.key, value, headers, partition: rec.partition % partition };
-      if (estimatedBytes(full, compression) <= limit) {
+      if (estimatedBytes(full, compression, limit) <= limit) {
         try {
           await send(dlqTopic, full, onRetry);
           return { dlqTopic, partition: full.partition, truncated: false };
@@ -169,10 +169,10 @@ function truncatedLetter(full: OutgoingRecord, originalBytes: number, step: Trun
 }
 
 /** What the broker will measure: the record batch, compressed when compression is on. */
-function estimatedBytes(r: OutgoingRecord, compression: Compression): number {
+function estimatedBytes(r: OutgoingRecord, compression: Compression, limit: number): number {
   const raw = r.value.length + keyBytes(r.key) + headerBytes(r.headers) + FRAMING_BYTES;
-  if (compression === "none" || raw <= DEFAULT_MAX_MESSAGE_BYTES / 2) return raw;
-  // only large letters pay for the estimate (gzip level 6, as kafkajs's codec)
+  if (compression === "none" || raw <= limit) return raw;
+  // only letters over the limit pay for the estimate (gzip level 6, as kafkajs's codec)
   return gzipSync(r.value).length + keyBytes(r.key) + headerBytes(r.headers) + FRAMING_BYTES;
 }
 

@@ -1,5 +1,6 @@
 /** The dead-letter writer and replay record logic with small in-memory ports (the broker cases are in test/integration/dlq-*.test.ts). */
 import { randomBytes } from "node:crypto";
+import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { KafkaClientError } from "../../runtime/errors.js";
 import type { AdminPort, ConsumedRecord, OutgoingRecord, ProducerPort } from "../../runtime/kafka/adapter.js";
@@ -12,7 +13,7 @@ function rec(value: Buffer, partition = 3): ConsumedRecord {
   return { topic: "t.a.v1", partition, offset: "41", key: Buffer.from("k"), value, headers: { ce_id: Buffer.from("id-1"), ce_type: Buffer.from("t.v1.A"), custom: Buffer.from("x") }, timestamp: "0" };
 }
 
-/** A broker that refuses a record whose value + headers exceed `limit` (no compression modelled), after `failures` transient errors. */
+/** A broker that refuses a record whose value (gzipped when sent so) + headers exceed `limit`, after `failures` transient errors. */
 function ports(limit: number, failures = 0) {
   const sent: { record: OutgoingRecord; compression: string }[] = [];
   let left = failures;
@@ -22,7 +23,7 @@ function ports(limit: number, failures = 0) {
     async send(batch, options) {
       if (left-- > 0) throw new KafkaClientError("kafka: Connection error: connect ECONNREFUSED", { retriable: true });
       const r = batch[0]!.records[0]!;
-      const size = r.value.length + Object.values(r.headers).reduce((n, v) => n + v.length, 0);
+      const size = (options.compression === "gzip" ? gzipSync(r.value).length : r.value.length) + Object.values(r.headers).reduce((n, v) => n + v.length, 0);
       if (size > limit) throw new KafkaClientError("kafka: The request included a message larger than the max message size the server will accept", { context: { code: "MESSAGE_TOO_LARGE" } });
       sent.push({ record: r, compression: options.compression });
       return [{ topic: batch[0]!.topic, partition: r.partition, baseOffset: "0" }];
@@ -45,6 +46,13 @@ describe("dead-letter writer", () => {
     const h = Object.fromEntries(Object.entries(sent[0]!.record.headers).map(([k, v]) => [k, v.toString()]));
     expect(h).toMatchObject({ ce_id: "id-1", custom: "x", evt_dlq_error: info.error, evt_dlq_topic: "t.a.v1", evt_dlq_partition: "3", evt_dlq_offset: "41" });
     expect(h.evt_dlq_truncated).toBeUndefined();
+  });
+
+  it("sends a compressible letter over the limit whole: the broker measures it gzipped", async () => {
+    const { producer, admin, sent } = ports(100_000);
+    const out = await createDeadLetterWriter({ admin, producer }).write(rec(Buffer.alloc(300_000, 0x61)), info);
+    expect(out.truncated).toBe(false);
+    expect(sent[0]!.record.value.length).toBe(300_000);
   });
 
   it("writes a truncated letter (headers, reason, origin, value prefix, original size) when the letter exceeds max.message.bytes", async () => {
