@@ -94,3 +94,26 @@ export function describeError(e: unknown): string {
   const cause = (e as { cause?: unknown }).cause;
   return cause instanceof Error ? `${own} (caused by ${cause.name}: ${cause.message})` : own;
 }
+
+/**
+ * Events the producer could not get acknowledged within its retry window (an unreachable broker,
+ * say). Some may have landed. `ids` are their `ce_id`s in order: resend the same events with
+ * `send(contract, events, { ids, time })` and the sinks' de-duplication on `ce_id` keeps each one once.
+ */
+export class EventsNotSentError extends KafkaClientError {
+  override name = "EventsNotSentError";
+  readonly ids: readonly string[];
+  /** The `ce_time` the events carried. */
+  readonly time: string;
+  constructor(topic: string, ids: readonly string[], time: string, retryWindowMs: number, cause: unknown) {
+    super(
+      `${ids.length} event(s) to ${topic} not acknowledged after ${Math.round(retryWindowMs / 1000)} s of retries: ${describeError(cause)}; ` +
+        "resend them with send(contract, events, { ids: error.ids, time: error.time }) so downstream de-duplication on ce_id keeps each event once",
+      { retriable: true, cause, context: { topic, count: ids.length } },
+    );
+    this.ids = ids;
+    this.time = time;
+  }
+}
+RUNTIME_ERROR_NAMES.add("EventsNotSentError");
+export const isEventsNotSentError = (e: unknown): e is EventsNotSentError => hasName(e, "EventsNotSentError");

@@ -1,9 +1,7 @@
 import { existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
-import { pathToFileURL } from "node:url";
 import { Flags } from "@oclif/core";
 import { EvtError } from "../../compiler/errors.js";
-import type { EventContract } from "@evt/runtime/contract.js";
 import type { ProcessorDefinition } from "@evt/runtime/kafka/processor.js";
 import type { Runner } from "@evt/runtime/kafka/runner.js";
 import { jsonLogger, type LogLevel } from "@evt/runtime/log.js";
@@ -11,22 +9,11 @@ import { readSinkConfig, selectSinks, type SinkSpec } from "@evt/runtime/sinks/c
 import type { WarehouseWriter } from "@evt/runtime/sinks/writer.js";
 import type { SinkRunner } from "@evt/runtime/sinks/sink.js";
 import { describeSettings } from "@evt/runtime/warehouse/snowflake.js";
+import type { EventContract } from "@evt/runtime/contract.js";
 import { SINK_CONFIG_PATH } from "../../compiler/emit/layout.js";
 import { EvtCommand, type CommandResult } from "../base-command.js";
+import { importModule, loadContracts } from "../load-contracts.js";
 import { ENV_HELP, duckdbPathOf, snowflakeSettingsFrom, targetOf } from "./ddl/apply.js";
-
-/** Imports a module (a .ts one through tsx's loader when it is installed: development checkouts). */
-async function importModule(file: string): Promise<Record<string, unknown>> {
-  if (file.endsWith(".ts")) {
-    try {
-      const api = (await import("tsx/esm/api" as string)) as { register: () => void };
-      api.register();
-    } catch {
-      throw new EvtError(`${file} is TypeScript and tsx is not installed: compile the generated code and pass --contracts <index.js>`);
-    }
-  }
-  return (await import(pathToFileURL(file).href)) as Record<string, unknown>;
-}
 
 export default class Run extends EvtCommand<typeof Run> {
   static override summary = "Run the sinks (and processors) of the generated sink config until SIGTERM.";
@@ -68,15 +55,7 @@ export default class Run extends EvtCommand<typeof Run> {
     const log = jsonLogger({ level, base: { component: "evt-run" } });
     const brokers = this.flags.brokers ? this.flags.brokers.split(",").map((b) => b.trim()).filter(Boolean) : [...config.kafka.brokers];
 
-    let contracts: readonly EventContract[] = [];
-    const contractsFile = this.flags.contracts
-      ? path.resolve(cwd, this.flags.contracts)
-      : [path.join(config.out, "ts", "index.js"), path.join(config.out, "ts", "index.ts")].find((f) => existsSync(f));
-    if (contractsFile) {
-      const mod = await importModule(contractsFile);
-      if (!Array.isArray(mod.catalog)) throw new EvtError(`${contractsFile} does not export a \`catalog\` array of contracts`);
-      contracts = mod.catalog as EventContract[];
-    }
+    const contracts = await loadContracts(config.out, this.flags.contracts, cwd);
 
     let sinkRunner: SinkRunner | undefined;
     if (!this.flags["no-sinks"]) {

@@ -11,7 +11,7 @@ import type {
 } from "kafkajs";
 import { KafkaClientError, TopicError } from "../errors.js";
 
-const { Kafka, CompressionTypes, logLevel: KafkaLogLevel } = kafkajs;
+const { Kafka, CompressionTypes, ConfigResourceTypes, logLevel: KafkaLogLevel } = kafkajs;
 
 // ---- ports ---------------------------------------------------------------------------------
 
@@ -122,7 +122,18 @@ export interface AdminPort {
   deleteTopics(topics: readonly string[]): Promise<void>;
   /** Committed offset per partition for a group (-1 when none). */
   committedOffsets(groupId: string, topic: string): Promise<{ partition: number; offset: string }[]>;
+  /** The topic as the broker has it (partitions, effective configs), or undefined when it does not exist. */
+  describeTopic?(topic: string): Promise<TopicDescription | undefined>;
+  /** Per partition: the earliest (`low`) and next (`high`) offset, decimal int64. */
+  topicOffsets?(topic: string): Promise<{ partition: number; low: string; high: string }[]>;
   disconnect(): Promise<void>;
+}
+
+/** A topic as the broker reports it: partition count and effective config values (`retention.ms`, `cleanup.policy`, `max.message.bytes`, …). */
+export interface TopicDescription {
+  readonly topic: string;
+  readonly partitions: number;
+  readonly config: Readonly<Record<string, string>>;
 }
 
 export interface ConsumerPortOptions {
@@ -167,7 +178,36 @@ export function translateKafkaError(e: unknown, context: Record<string, string |
   if (err.type === "UNKNOWN_TOPIC_OR_PARTITION" || /does not host this topic-partition/.test(message)) {
     return new TopicError(`topic ${context.topic ?? "?"} does not exist: ${message}`, { cause: e, context });
   }
-  return new KafkaClientError(`kafka: ${message}`, { retriable: err.retriable ?? false, cause: e, context });
+  const code = protocolCode(e);
+  const connection = isConnectionClass(e);
+  const ctx = { ...context, ...(code ? { code } : {}), ...(connection ? { connection: true } : {}) };
+  // kafkajs gives up on an unreachable broker with KafkaJSNumberOfRetriesExceeded (retriable=false):
+  // the outage may be short, so a connection-class failure stays retriable for our own bounded retry
+  return new KafkaClientError(`kafka: ${message}`, { retriable: (err.retriable ?? false) || connection, cause: e, context: ctx });
+}
+
+const CONNECTION_ERRORS = new Set(["KafkaJSConnectionError", "KafkaJSConnectionClosedError", "KafkaJSRequestTimeoutError", "KafkaJSBrokerNotFound"]);
+const CONNECTION_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "EHOSTUNREACH", "ENETUNREACH", "ENOTFOUND", "EAI_AGAIN"]);
+const LEADERSHIP_TYPES = new Set(["NOT_LEADER_FOR_PARTITION", "NOT_LEADER_OR_FOLLOWER", "LEADER_NOT_AVAILABLE", "NOT_ENOUGH_REPLICAS", "REQUEST_TIMED_OUT", "NETWORK_EXCEPTION"]);
+
+/** True when `e` (or an error in its cause chain) says the broker could not be reached or lost its connection. */
+export function isConnectionClass(e: unknown): boolean {
+  for (let cur: unknown = e, depth = 0; cur && depth < 8; cur = (cur as { cause?: unknown; originalError?: unknown }).cause ?? (cur as { originalError?: unknown }).originalError, depth++) {
+    const c = cur as { name?: string; code?: string; type?: string };
+    if ((c.name && CONNECTION_ERRORS.has(c.name)) || (c.code && CONNECTION_CODES.has(c.code)) || (c.type && LEADERSHIP_TYPES.has(c.type))) return true;
+  }
+  return false;
+}
+
+/** The Kafka protocol error type (e.g. MESSAGE_TOO_LARGE) of `e` or its cause chain. */
+export function protocolCode(e: unknown): string | undefined {
+  for (let cur: unknown = e, depth = 0; cur && depth < 8; cur = (cur as { cause?: unknown }).cause, depth++) {
+    const t = (cur as { type?: unknown }).type;
+    if (typeof t === "string") return t;
+    const code = (cur as { context?: { code?: unknown } }).context?.code;
+    if (typeof code === "string") return code;
+  }
+  return undefined;
 }
 
 export function createKafkajsClient(config: KafkaClientConfig): KafkaClient {
@@ -362,6 +402,25 @@ function kafkajsAdmin(admin: Admin): AdminPort {
     async committedOffsets(groupId, topic) {
       const res = await admin.fetchOffsets({ groupId, topics: [topic] });
       return (res[0]?.partitions ?? []).map((p) => ({ partition: p.partition, offset: p.offset }));
+    },
+    async topicOffsets(topic) {
+      try {
+        return (await admin.fetchTopicOffsets(topic)).map((p) => ({ partition: p.partition, low: p.low, high: p.high }));
+      } catch (e) {
+        throw translateKafkaError(e, { topic });
+      }
+    },
+    async describeTopic(topic) {
+      try {
+        if (!(await admin.listTopics()).includes(topic)) return undefined;
+        const meta = await admin.fetchTopicMetadata({ topics: [topic] });
+        const res = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: topic }] });
+        const config: Record<string, string> = {};
+        for (const entry of res.resources[0]?.configEntries ?? []) if (entry.configValue !== null) config[entry.configName] = entry.configValue;
+        return { topic, partitions: meta.topics[0]?.partitions.length ?? 0, config };
+      } catch (e) {
+        throw translateKafkaError(e, { topic });
+      }
     },
     async disconnect() {
       await admin.disconnect();

@@ -26,6 +26,8 @@ export const DLQ = {
   processor: "evt_dlq_processor",
   attempts: "evt_dlq_attempts",
   time: "evt_dlq_time",
+  /** Set on a truncated dead letter (the value did not fit the DLQ topic): the original value's size in bytes. */
+  truncated: "evt_dlq_truncated",
 } as const;
 
 export function dlqTopicOf(topic: string): string {

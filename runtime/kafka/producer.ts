@@ -6,8 +6,9 @@
 import type { DescMessage, MessageShape } from "@bufbuild/protobuf";
 import type { EventContract } from "../contract.js";
 import type { Message } from "@bufbuild/protobuf";
-import { RuntimeConfigError, isEventValidationError } from "../errors.js";
+import { EventsNotSentError, RuntimeConfigError, isEventValidationError, isEvtRuntimeError, isKafkaClientError } from "../errors.js";
 import { Instrumentation } from "../instrumentation.js";
+import { retry, RetriesExhausted } from "../retry.js";
 import { uuidv7 } from "../uuid7.js";
 import {
   createKafkajsClient, type AdminPort, type Compression, type HeaderValue, type KafkaClient, type KafkaClientConfig,
@@ -27,12 +28,24 @@ export interface SendResult {
   readonly offset: string;
 }
 
+/** Options of one `send`. */
+export interface SendOptions {
+  /**
+   * `ce_id`s to use, one per event in order — pass `error.ids` of an `EventsNotSentError` when
+   * resending after a failure, so the sinks de-duplicate events that did land. Default: fresh UUIDv7s.
+   */
+  readonly ids?: readonly string[];
+  /** `ce_time` of every event (RFC 3339) — pass `error.time` with `error.ids`, so a resend keeps its event time. Default: now. */
+  readonly time?: string;
+}
+
 export interface EvtProducer {
   connect(): Promise<void>;
   /** Validates every event first; if any is invalid nothing is sent. */
   send<S extends DescMessage>(
     contract: EventContract<S>,
     events: MessageShape<S> | readonly MessageShape<S>[],
+    options?: SendOptions,
   ): Promise<SendResult[]>;
   disconnect(): Promise<void>;
 }
@@ -40,14 +53,14 @@ export interface EvtProducer {
 /** A producer bound to one contract: `send` accepts only that contract's message type. */
 export interface TypedProducer<S extends DescMessage> {
   readonly contract: EventContract<S>;
-  send(events: MessageShape<S> | readonly MessageShape<S>[]): Promise<SendResult[]>;
+  send(events: MessageShape<S> | readonly MessageShape<S>[], options?: SendOptions): Promise<SendResult[]>;
 }
 
 export function bindProducer<S extends DescMessage>(
   producer: EvtProducer,
   contract: EventContract<S>,
 ): TypedProducer<S> {
-  return { contract, send: (events) => producer.send(contract, events) };
+  return { contract, send: (events, options) => producer.send(contract, events, options) };
 }
 
 // ---- the producer ------------------------------------------------------------------------------
@@ -66,6 +79,19 @@ export interface ProducerBatching {
   readonly maxInFlight?: number;
 }
 
+/** How long the producer keeps retrying a broker it cannot reach before `send` fails. */
+export interface ProducerRetry {
+  /**
+   * Retries of connection-class and other retriable failures stop after this long (default
+   * 30,000 ms; 0 = no retry beyond the driver's own). The window is measured per produce request.
+   */
+  readonly maxRetryTimeMs?: number;
+  /** First backoff, doubled each retry (default 100 ms). */
+  readonly initialBackoffMs?: number;
+  /** Backoff ceiling (default 5,000 ms). */
+  readonly maxBackoffMs?: number;
+}
+
 export interface ProducerOptions {
   /** Bootstrap brokers; or pass `client` (an adapter instance, e.g. shared with a runner). */
   readonly brokers?: readonly string[];
@@ -79,6 +105,8 @@ export interface ProducerOptions {
   /** Produce request timeout (default 30 s). */
   readonly timeoutMs?: number;
   readonly batching?: ProducerBatching;
+  /** Bounded retries of retriable failures (an unreachable broker included); see `ProducerRetry`. */
+  readonly retry?: ProducerRetry;
   /** Metrics hooks: `producer.sent` / `producer.failed` with counts, bytes and latency. */
   readonly instrumentation?: Instrumentation;
   /** Explicitly create these contracts' topics (partitions, retention) on connect. */
@@ -106,7 +134,7 @@ interface ContractWire {
 interface Pending {
   readonly topic: string;
   readonly records: OutgoingRecord[];
-  readonly ids: string[];
+  readonly ids: readonly string[];
   readonly bytes: number;
   readonly started: number;
   readonly resolve: (r: SendResult[]) => void;
@@ -124,6 +152,9 @@ export function createProducer(options: ProducerOptions): EvtKafkaProducer {
   const maxBytes = options.batching?.maxBytes ?? 1_000_000;
   const maxInFlight = Math.max(1, options.batching?.maxInFlight ?? 1);
   const sourceBuf = Buffer.from(options.source);
+  const maxRetryTimeMs = Math.max(0, options.retry?.maxRetryTimeMs ?? 30_000);
+  const initialBackoffMs = options.retry?.initialBackoffMs ?? 100;
+  const maxBackoffMs = options.retry?.maxBackoffMs ?? 5_000;
 
   let port: ProducerPort | undefined;
   let admin: AdminPort | undefined;
@@ -150,6 +181,21 @@ export function createProducer(options: ProducerOptions): EvtKafkaProducer {
       wires.set(contract, w);
     }
     return w;
+  }
+
+  /** Runs `task`, retrying retriable failures until `maxRetryTimeMs` has passed since the first attempt. */
+  async function withinRetryWindow<T>(task: () => Promise<T>): Promise<T> {
+    const deadline = Date.now() + maxRetryTimeMs;
+    try {
+      const out = await retry(task, {
+        retries: Number.MAX_SAFE_INTEGER, initialBackoffMs, maxBackoffMs,
+        // only what the adapter judged transient (a broker away, a leader moving); anything else fails at once
+        shouldRetry: (e) => isEvtRuntimeError(e) && e.retriable && Date.now() < deadline,
+      });
+      return out.value;
+    } catch (e) {
+      throw e instanceof RetriesExhausted ? e.lastError : e;
+    }
   }
 
   function partitionsOf(topic: string): Promise<number> {
@@ -225,7 +271,7 @@ export function createProducer(options: ProducerOptions): EvtKafkaProducer {
     const request: TopicRecords[] = [...byTopic].map(([topic, records]) => ({ topic, records }));
     let acks: PartitionAck[];
     try {
-      acks = await port!.send(request, { compression, acks: -1, timeoutMs });
+      acks = await withinRetryWindow(() => port!.send(request, { compression, acks: -1, timeoutMs }));
     } catch (e) {
       for (const it of items) {
         instrumentation.emit("producer.failed", () => ({ topic: it.topic, count: it.records.length, error: e, latencyMs: Date.now() - it.started }));
@@ -251,10 +297,19 @@ export function createProducer(options: ProducerOptions): EvtKafkaProducer {
     }
   }
 
-  async function send<S extends DescMessage>(contract: EventContract<S>, events: MessageShape<S> | readonly MessageShape<S>[]): Promise<SendResult[]> {
+  async function send<S extends DescMessage>(
+    contract: EventContract<S>, events: MessageShape<S> | readonly MessageShape<S>[], sendOptions: SendOptions = {},
+  ): Promise<SendResult[]> {
     const started = Date.now();
     const list = (Array.isArray(events) ? events : [events]) as readonly MessageShape<S>[];
     if (!port) throw new RuntimeConfigError("producer: call connect() before send()");
+    const given = sendOptions.ids;
+    if (sendOptions.time !== undefined && Number.isNaN(Date.parse(sendOptions.time))) {
+      throw new RuntimeConfigError(`producer: send() time "${sendOptions.time}" is not an RFC 3339 timestamp`, { context: { topic: contract.topic } });
+    }
+    if (given && (given.length !== list.length || given.some((id) => typeof id !== "string" || id.length === 0))) {
+      throw new RuntimeConfigError(`producer: send() got ${given.length} id(s) for ${list.length} event(s); pass one non-empty ce_id per event, in order`, { context: { topic: contract.topic } });
+    }
     // validate everything first: one bad event and nothing is sent
     try {
       for (let i = 0; i < list.length; i++) validateEvent(contract, list[i], i);
@@ -265,11 +320,23 @@ export function createProducer(options: ProducerOptions): EvtKafkaProducer {
       throw e;
     }
     if (list.length === 0) return [];
-    const partitions = await partitionsOf(contract.topic);
+    const ids = given ? [...given] : list.map(() => uuidv7(started));
+    const time = sendOptions.time ?? new Date(started).toISOString();
+    try {
+      return await encodeAndSend(contract, list, ids, time, started);
+    } catch (e) {
+      // only what waiting could have fixed: a missing topic or an oversized event fails as itself
+      if (!(isKafkaClientError(e) && e.retriable)) throw e;
+      throw new EventsNotSentError(contract.topic, ids, time, maxRetryTimeMs, e);
+    }
+  }
+
+  async function encodeAndSend<S extends DescMessage>(
+    contract: EventContract<S>, list: readonly MessageShape<S>[], ids: readonly string[], time: string, started: number,
+  ): Promise<SendResult[]> {
+    const partitions = await withinRetryWindow(() => partitionsOf(contract.topic));
     const w = wireOf(contract);
-    const time = new Date(started).toISOString();
     const records: OutgoingRecord[] = new Array(list.length);
-    const ids: string[] = new Array(list.length);
     const recordBytes: number[] = new Array(list.length);
     let bytes = 0;
     for (let i = 0; i < list.length; i++) {
@@ -277,8 +344,7 @@ export function createProducer(options: ProducerOptions): EvtKafkaProducer {
       const value = encodeMessage(contract.schema, event as Message);
       const keyString = keyOf(contract, event as Message);
       const key = keyString === null ? null : Buffer.from(keyString);
-      const id = uuidv7(started);
-      ids[i] = id;
+      const id = ids[i]!;
       const headers: Record<string, HeaderValue> = {
         [H.specversion]: w.specversion, [H.id]: id, [H.source]: w.source, [H.type]: w.type, [H.time]: time,
         [H.contentType]: w.contentType, [H.schema]: w.schema,
@@ -307,7 +373,7 @@ export function createProducer(options: ProducerOptions): EvtKafkaProducer {
     return (await Promise.all(chunks)).flat();
   }
 
-  function enqueue(topic: string, records: OutgoingRecord[], ids: string[], bytes: number, started: number): Promise<SendResult[]> {
+  function enqueue(topic: string, records: OutgoingRecord[], ids: readonly string[], bytes: number, started: number): Promise<SendResult[]> {
     return new Promise<SendResult[]>((resolve, reject) => {
       queue.push({ topic, records, ids, bytes, started, resolve, reject });
       queuedMessages += records.length;

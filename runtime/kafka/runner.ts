@@ -20,12 +20,13 @@ import {
 } from "../errors.js";
 import { Instrumentation } from "../instrumentation.js";
 import { jsonLogger, type RuntimeLogger } from "../log.js";
-import { RetriesExhausted, retry, sleep } from "../retry.js";
+import { RetriesExhausted, retry } from "../retry.js";
 import {
   createKafkajsClient, type AdminPort, type BatchControl, type ConsumedRecord, type ConsumerPort,
   type KafkaClient, type KafkaClientConfig, type ProducerPort,
 } from "./adapter.js";
-import { H, dlqHeaders, dlqTopicOf, headerString } from "./headers.js";
+import { createDeadLetterWriter } from "./dlq.js";
+import { H, dlqTopicOf, headerString } from "./headers.js";
 import type { ProcessorDefinition } from "./processor.js";
 import { ensureTopics } from "./topics.js";
 import { missingRequired } from "./validate.js";
@@ -123,7 +124,10 @@ export async function startRunner(options: RunnerOptions): Promise<Runner> {
   const stopController = new AbortController();
   let stopping = false;
   let assignment: Record<string, number[]> = {};
-  const dlqPartitions = new Map<string, Promise<number>>();
+  const deadLetters = createDeadLetterWriter({
+    admin, producer: dlqProducer, signal: stopController.signal, initialBackoffMs: 500, maxBackoffMs: 30_000,
+    onRetry: (e, attempt, delayMs, letter) => log.error("DLQ write failed; retrying (offset not committed)", { ...letter, attempt, delayMs, error: e }),
+  });
   const { done, resolve: resolveDone, reject: rejectDone } = completion();
 
   consumer.onAssignment((a) => {
@@ -186,33 +190,15 @@ export async function startRunner(options: RunnerOptions): Promise<Runner> {
     return { route, event, meta };
   }
 
-  function dlqPartitionOf(topic: string, partition: number): Promise<number> {
-    let p = dlqPartitions.get(topic);
-    if (!p) {
-      p = admin.partitionCount(topic);
-      p.catch(() => dlqPartitions.delete(topic));
-      dlqPartitions.set(topic, p);
-    }
-    return p.then((n) => partition % n);
-  }
-
   /** Writes `rec` to `<topic>.dlq`; retries until acknowledged, unless the runner is stopping. */
   async function deadLetter(rec: ConsumedRecord, error: unknown, attempts: number, processor: string): Promise<void> {
     const dlqTopic = dlqTopicOf(rec.topic);
     const cause = error instanceof RetriesExhausted ? error.lastError : error;
-    const headers = dlqHeaders(rec, { error: describeError(cause), errorName: cause instanceof Error ? cause.name : "Error", processor, attempts });
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const partition = await dlqPartitionOf(dlqTopic, rec.partition);
-        await dlqProducer.send([{ topic: dlqTopic, records: [{ key: rec.key, value: rec.value ?? Buffer.alloc(0), headers, partition }] }], {
-          compression: "none", acks: -1, timeoutMs: 30_000,
-        });
-        break;
-      } catch (e) {
-        if (stopping) throw new Stopping(`DLQ write to ${dlqTopic} interrupted by stop`);
-        log.error("DLQ write failed; retrying (offset not committed)", { dlqTopic, topic: rec.topic, partition: rec.partition, offset: rec.offset, attempt, error: e });
-        await sleep(Math.min(30_000, 500 * 2 ** Math.min(attempt, 6)), stopController.signal);
-      }
+    try {
+      await deadLetters.write(rec, { error: describeError(cause), errorName: cause instanceof Error ? cause.name : "Error", processor, attempts });
+    } catch (e) {
+      if (stopping) throw new Stopping(`DLQ write to ${dlqTopic} interrupted by stop`);
+      throw e;
     }
     instrumentation.emit("processor.dead_lettered", () => ({ processor, topic: rec.topic, partition: rec.partition, offset: rec.offset, dlqTopic, error: cause }));
     log.warn("record dead-lettered", { processor, topic: rec.topic, partition: rec.partition, offset: rec.offset, dlqTopic, error: describeError(cause) });

@@ -42,3 +42,47 @@ export async function ensureTopics(
     if (ownAdmin) await admin.disconnect();
   }
 }
+
+/** Every evt topic is an event log: compaction would drop events that share a key. */
+export const EXPECTED_CLEANUP_POLICY = "delete";
+
+/** One setting where the broker's topic differs from what the contract declares. */
+export interface TopicDifference {
+  readonly setting: "partitions" | "retention.ms" | "cleanup.policy";
+  readonly contract: string;
+  readonly broker: string;
+}
+
+/** A planned topic compared with the broker: `missing` (not there), `matches`, or `drift` with the differences. */
+export interface TopicState {
+  readonly spec: TopicSpec;
+  readonly status: "missing" | "matches" | "drift";
+  /** The topic as the broker has it (absent when missing). */
+  readonly broker?: { readonly partitions: number; readonly retentionMs?: number; readonly cleanupPolicy?: string };
+  readonly differences: readonly TopicDifference[];
+}
+
+/** Compares each planned topic with the broker's (partitions, retention, cleanup policy); nothing is changed. */
+export async function compareTopics(admin: AdminPort, specs: readonly TopicSpec[]): Promise<TopicState[]> {
+  if (!admin.describeTopic) throw new TypeError("compareTopics: this Kafka adapter cannot describe topics");
+  const out: TopicState[] = [];
+  for (const spec of specs) {
+    const d = await admin.describeTopic(spec.topic);
+    if (!d) {
+      out.push({ spec, status: "missing", differences: [] });
+      continue;
+    }
+    const retention = d.config["retention.ms"];
+    const broker = { partitions: d.partitions, retentionMs: retention === undefined ? undefined : Number(retention), cleanupPolicy: d.config["cleanup.policy"] };
+    const differences: TopicDifference[] = [];
+    if (broker.partitions !== spec.partitions) differences.push({ setting: "partitions", contract: String(spec.partitions), broker: String(broker.partitions) });
+    if (spec.retentionMs !== undefined && broker.retentionMs !== spec.retentionMs) {
+      differences.push({ setting: "retention.ms", contract: String(spec.retentionMs), broker: retention ?? "(unknown)" });
+    }
+    if (broker.cleanupPolicy !== undefined && broker.cleanupPolicy !== EXPECTED_CLEANUP_POLICY) {
+      differences.push({ setting: "cleanup.policy", contract: EXPECTED_CLEANUP_POLICY, broker: broker.cleanupPolicy });
+    }
+    out.push({ spec, status: differences.length > 0 ? "drift" : "matches", broker, differences });
+  }
+  return out;
+}

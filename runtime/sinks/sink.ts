@@ -25,9 +25,10 @@ import { jsonLogger, type RuntimeLogger } from "../log.js";
 import { backoffDelay, sleep } from "../retry.js";
 import {
   createKafkajsClient, type AdminPort, type BatchControl, type ConsumedRecord, type ConsumerPort,
-  type KafkaClient, type KafkaClientConfig, type ProducerPort,
+  type KafkaClient, type KafkaClientConfig,
 } from "../kafka/adapter.js";
-import { H, dlqHeaders, headerString } from "../kafka/headers.js";
+import { createDeadLetterWriter, type DeadLetterWriter } from "../kafka/dlq.js";
+import { H, headerString } from "../kafka/headers.js";
 import { isWarehouseError } from "../warehouse/errors.js";
 import type { SinkBatch, SinkConfig, SinkSpec } from "./config.js";
 import { RowRejectedError, compileRowMapper, parseRfc3339Ns, type MappedRow, type RowMapper } from "./row-mapping.js";
@@ -133,7 +134,10 @@ export async function startSinks(options: SinkRunnerOptions): Promise<SinkRunner
     batch: { ...sink.batch, ...definedOnly(options.batch) },
     client,
     admin,
-    dlqProducer,
+    deadLetters: createDeadLetterWriter({
+      admin, producer: dlqProducer, signal: abort.signal, initialBackoffMs: 200, maxBackoffMs: 10_000,
+      onRetry: (e, attempt, delayMs, letter) => log.error("DLQ write failed; retrying (the batch waits)", { sink: sink.name, ...letter, attempt, delayMs, error: describeError(e) }),
+    }),
     groupId: `${options.groupPrefix ?? "evt-sink"}.${sink.table}`,
     instrumentation,
     log,
@@ -195,7 +199,7 @@ interface WorkerDeps {
   readonly batch: SinkBatch;
   readonly client: KafkaClient;
   readonly admin: AdminPort;
-  readonly dlqProducer: ProducerPort;
+  readonly deadLetters: DeadLetterWriter;
   readonly groupId: string;
   readonly instrumentation: Instrumentation;
   readonly log: RuntimeLogger;
@@ -220,7 +224,6 @@ class SinkWorker {
   private positioned = new Set<number>();
   private stopping = false;
   private failed = false;
-  private dlqPartitions: number | undefined;
   private readonly counters = { rowsWritten: 0, batches: 0, deadLettered: 0, retries: 0 };
 
   constructor(private readonly d: WorkerDeps) {}
@@ -436,20 +439,12 @@ class SinkWorker {
   }
 
   private async deadLetter(rec: ConsumedRecord, reason: string): Promise<void> {
-    const headers = dlqHeaders(rec, { error: reason, errorName: "RowRejected", processor: `sink:${this.d.sink.name}`, attempts: 1 });
     const dlqTopic = this.d.sink.dlqTopic;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        this.dlqPartitions ??= await this.d.admin.partitionCount(dlqTopic);
-        await this.d.dlqProducer.send([{ topic: dlqTopic, records: [{ key: rec.key, value: rec.value ?? Buffer.alloc(0), headers, partition: rec.partition % this.dlqPartitions }] }], {
-          compression: "none", acks: -1, timeoutMs: 30_000,
-        });
-        break;
-      } catch (e) {
-        if (this.d.signal.aborted) throw new Stopped("dead-letter");
-        this.d.log.error("DLQ write failed; retrying (the batch waits)", { sink: this.d.sink.name, dlqTopic, attempt, error: describeError(e) });
-        if (!(await sleep(Math.min(10_000, 200 * 2 ** Math.min(attempt, 6)), this.d.signal))) throw new Stopped("dead-letter");
-      }
+    try {
+      await this.d.deadLetters.write(rec, { error: reason, errorName: "RowRejected", processor: `sink:${this.d.sink.name}`, attempts: 1 }, dlqTopic);
+    } catch (e) {
+      if (this.d.signal.aborted) throw new Stopped("dead-letter");
+      throw e;
     }
     this.counters.deadLettered += 1;
     this.d.instrumentation.emit("sink.dead_lettered", () => ({ sink: this.d.sink.name, topic: rec.topic, partition: rec.partition, offset: rec.offset, dlqTopic, reason }));

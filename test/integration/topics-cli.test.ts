@@ -11,8 +11,10 @@ import { runEvt } from "../helpers/run-cli.js";
 // DLQ topics, existing topics left alone, unreachable broker → exit 2.
 const suffix = randomBytes(3).toString("hex");
 const topic = `itest.topics_${suffix}.v1`;
+const drifted = `itest.topics_drift_${suffix}.v1`;
 let brokers: string[];
 let dir: string;
+let driftProto: string;
 const admin = () => new Kafka({ brokers, clientId: "topics-test", logLevel: logLevel.NOTHING }).admin();
 
 beforeAll(async () => {
@@ -29,13 +31,25 @@ message Pinged {
 }
 `,
   });
+  // a second contract whose topic already exists on the broker with other settings
+  driftProto = `syntax = "proto3";
+package itest.drift.v1;
+import "evt/v1/options.proto";
+// A drifted event.
+message Drifted {
+  option (evt.v1.event) = { topic: "${drifted}" key: "id" owner: "team-test" partitions: 3 retention_hours: 5 };
+  // Id.
+  string id = 1;
+}
+`;
+
   writeFileSync(path.join(dir, "evt.yaml"), `proto: .\nkafka:\n  brokers: ["${brokers[0]}"]\n`);
 });
 
 afterAll(async () => {
   const a = admin();
   await a.connect();
-  await a.deleteTopics({ topics: [topic, `${topic}.dlq`] }).catch(() => undefined);
+  await a.deleteTopics({ topics: [topic, `${topic}.dlq`, drifted, `${drifted}.dlq`] }).catch(() => undefined);
   await a.disconnect();
 });
 
@@ -59,6 +73,40 @@ it("creates the contract's topic and its DLQ with the declared partitions and re
   const again = runEvt(["topics", "create"], { cwd: dir });
   expect(again.code, again.stderr).toBe(0);
   expect(again.stdout).toContain("0 created, 2 already existed");
+  // the broker's settings, read back, not the contract's printed as if they were the topic's
+  expect(again.stdout).toContain(`exists   ${topic}  partitions=3 retention=5h cleanup=delete`);
+});
+
+it("reports an existing topic whose partitions, retention or cleanup policy differ from its contract as drift (exit 1), changing nothing", async () => {
+  const a = admin();
+  await a.connect();
+  await a.createTopics({ waitForLeaders: true, topics: [{ topic: drifted, numPartitions: 2, replicationFactor: 1, configEntries: [
+    { name: "retention.ms", value: String(3_600_000) }, { name: "cleanup.policy", value: "compact" },
+  ] }] });
+  await a.disconnect();
+  const only = writeProtoTree({ "itest/drift/v1/d.proto": driftProto });
+  writeFileSync(path.join(only, "evt.yaml"), `proto: .\nkafka:\n  brokers: ["${brokers[0]}"]\n`);
+
+  const res = runEvt(["topics", "create"], { cwd: only });
+  expect(res.code, res.stderr).toBe(1);
+  expect(res.stdout).toContain(`drift    ${drifted}  partitions=2 retention=1h cleanup=compact`);
+  expect(res.stdout).toContain("partitions is 2 on the broker, 3 in the contract");
+  expect(res.stdout).toContain("retention.ms is 3600000 on the broker, 18000000 in the contract");
+  expect(res.stdout).toContain("cleanup.policy is compact on the broker, delete in the contract");
+  expect(res.stdout).toMatch(/1 created, 1 already existed; 1 drift from their contracts/);
+
+  const json = runEvt(["topics", "create", "--json"], { cwd: only });
+  expect(json.code).toBe(1);
+  const t = JSON.parse(json.stdout).result.topics.find((x: { topic: string }) => x.topic === drifted);
+  expect(t.status).toBe("drift");
+  expect(t.differences.map((d: { setting: string }) => d.setting)).toEqual(["partitions", "retention.ms", "cleanup.policy"]);
+
+  // nothing was changed on the broker
+  const b = admin();
+  await b.connect();
+  const meta = await b.fetchTopicMetadata({ topics: [drifted] });
+  await b.disconnect();
+  expect(meta.topics[0]!.partitions).toHaveLength(2);
 });
 
 it("exits 2 with one clear line when the broker cannot be reached", () => {

@@ -1,7 +1,9 @@
 import { create, fromBinary } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { describe, expect, it } from "vitest";
-import { bindProducer, collectMetrics, createProducer, isEventValidationError, isTopicError, Instrumentation, uuidv7Time } from "../../runtime/index.js";
+import {
+  bindProducer, collectMetrics, createProducer, isEventValidationError, isEventsNotSentError, isTopicError, Instrumentation, KafkaClientError, uuidv7Time,
+} from "../../runtime/index.js";
 import { partitionForKey } from "../../runtime/kafka/partitioner.js";
 import { cartContract, pageContract } from "../fixtures/runtime/contracts.js";
 import { AddressSchema, CartCheckedOutSchema, Channel, PageViewedSchema } from "../fixtures/runtime/gen/shop/v1/shop_pb.js";
@@ -137,5 +139,38 @@ describe("evt producer request sizes", () => {
       const size = r[0]!.records.reduce((n, x) => n + x.value.length, 0);
       expect(size).toBeLessThanOrEqual(1_000_000);
     }
+  });
+
+  it("retries a retriable (connection-class) failure inside its window and sends once the broker answers", async () => {
+    const { kafka, producer } = await connected({ retry: { maxRetryTimeMs: 5_000, initialBackoffMs: 1 } });
+    kafka.failNext(new KafkaClientError("kafka: Connection error: connect ECONNREFUSED 127.0.0.1:1", { retriable: true }));
+    const [res] = await producer.send(cart, goodCart("r1"));
+    expect(kafka.requests).toHaveLength(1);
+    expect(kafka.requests[0]![0]!.records[0]!.headers.ce_id!.toString()).toBe(res!.id);
+  });
+
+  it("past its window rejects with EventsNotSentError carrying the ce_ids; a resend with them reuses them", async () => {
+    const { kafka, producer } = await connected({ retry: { maxRetryTimeMs: 0 } });
+    kafka.failNext(new KafkaClientError("kafka: Connection error: connect ECONNREFUSED 127.0.0.1:1", { retriable: true }));
+    const events = [goodCart("a"), goodCart("b")];
+    const err = await producer.send(cart, events).then(() => undefined, (e: unknown) => e);
+    expect(isEventsNotSentError(err)).toBe(true);
+    const { ids, time } = err as { ids: string[]; time: string };
+    expect(ids).toHaveLength(2);
+    await new Promise((r) => setTimeout(r, 5));
+    const res = await producer.send(cart, events, { ids, time });
+    expect(res.map((r) => r.id)).toEqual(ids);
+    const resent = kafka.requests.at(-1)![0]!.records;
+    expect(resent.map((r) => r.headers.ce_id!.toString())).toEqual(ids);
+    expect(resent.map((r) => r.headers.ce_time!.toString())).toEqual([time, time]);
+  });
+
+  it("fails a non-retriable error as itself, and refuses ids that do not match the events", async () => {
+    const { kafka, producer } = await connected({ retry: { maxRetryTimeMs: 5_000, initialBackoffMs: 1 } });
+    kafka.failNext(new KafkaClientError("kafka: MESSAGE_TOO_LARGE", { retriable: false }));
+    const err = await producer.send(cart, goodCart("x")).then(() => undefined, (e: unknown) => e);
+    expect(isEventsNotSentError(err)).toBe(false);
+    expect((err as Error).message).toBe("kafka: MESSAGE_TOO_LARGE");
+    await expect(producer.send(cart, [goodCart("a"), goodCart("b")], { ids: ["only-one"] })).rejects.toThrow(/got 1 id\(s\) for 2 event\(s\)/);
   });
 });

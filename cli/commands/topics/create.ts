@@ -1,8 +1,9 @@
 import { Flags } from "@oclif/core";
 import { EvtError } from "../../../compiler/errors.js";
+import type { TopicState } from "@evt/runtime/kafka/topics.js";
 import { EvtCommand, type CommandResult } from "../../base-command.js";
 
-/** A topic as the contracts declare it; `created` is filled in after the broker answered. */
+/** A topic as the contracts declare it; what the broker has is compared with it after connecting. */
 interface TopicRow {
   readonly topic: string;
   readonly partitions: number;
@@ -12,11 +13,13 @@ interface TopicRow {
 }
 
 export default class TopicsCreate extends EvtCommand<typeof TopicsCreate> {
-  static override summary = "Create the Kafka topics the contracts declare (and their <topic>.dlq), never touching existing ones.";
+  static override summary = "Create the Kafka topics the contracts declare (and their <topic>.dlq); existing ones are compared with the contract, never changed.";
   static override description =
     "Topics are never created silently by producing: this command is the explicit step. Partitions and retention come from " +
     "(evt.v1.event) `partitions` (default 6) and `retention_hours` (default 168). Existing topics are left as they are and listed. " +
-    "Brokers come from evt.yaml `kafka.brokers` or --brokers. Exit 0 on success, 2 when the broker cannot be reached.";
+    "An existing topic is compared with its contract (partitions, retention, cleanup policy `delete`) and reported with the broker's " +
+    "settings; a difference is reported as drift and exits 1. Brokers come from evt.yaml `kafka.brokers` or --brokers. " +
+    "Exit 0 on success, 1 on drift, 2 when the broker cannot be reached.";
   static override examples = [
     "<%= config.bin %> topics create --dry-run",
     "<%= config.bin %> topics create --brokers 127.0.0.1:9092",
@@ -51,26 +54,53 @@ export default class TopicsCreate extends EvtCommand<typeof TopicsCreate> {
 
     const brokers = this.flags.brokers ? this.flags.brokers.split(",").map((b) => b.trim()).filter(Boolean) : config.kafka.brokers;
     const { createKafkajsClient } = await import("@evt/runtime/kafka/adapter.js");
-    const { topicSpecsOf } = await import("@evt/runtime/kafka/topics.js");
+    const { topicSpecsOf, compareTopics } = await import("@evt/runtime/kafka/topics.js");
     const admin = createKafkajsClient({ brokers, clientId: config.kafka.clientId, logLevel: "nothing" }).admin();
+    let states: TopicState[];
     let created: string[];
     try {
       await admin.connect();
       this.verbose(`connected to ${brokers.join(",")}`);
       // the runtime's topic plan (partition floor, retention, de-duplication); rows only add display fields
-      created = await admin.createTopics(topicSpecsOf(rows));
+      const specs = topicSpecsOf(rows);
+      // what the broker has, before anything is created: an existing topic is reported as it is
+      states = await compareTopics(admin, specs);
+      created = await admin.createTopics(states.filter((t) => t.status === "missing").map((t) => t.spec));
     } catch (e) {
       throw new EvtError(`cannot create topics on ${brokers.join(",")}: ${(e as Error).message}`, [], { cause: e });
     } finally {
       await admin.disconnect().catch(() => undefined);
     }
     const createdSet = new Set(created);
-    const lines = rows.map((r) => `${createdSet.has(r.topic) ? "created " : "exists  "} ${describe(r)}`);
+    const byTopic = new Map(states.map((t) => [t.spec.topic, t]));
+    const lines = rows.map((r) => describeState(r, createdSet.has(r.topic), byTopic.get(r.topic)));
+    const drifted = states.filter((t) => t.status === "drift");
+    const summary = `${created.length} created, ${rows.length - created.length} already existed` +
+      (drifted.length > 0
+        ? `; ${drifted.length} drift from their contracts (left as they are: changing partitions moves keys, so per-key ordering breaks; fix the topic or the contract)`
+        : "");
     return {
-      json: { topics: rows.map((r) => ({ ...r, created: createdSet.has(r.topic) })) },
-      text: `${lines.join("\n")}\n${created.length} created, ${rows.length - created.length} already existed`,
+      failed: drifted.length > 0,
+      json: {
+        topics: rows.map((r) => {
+          const st = byTopic.get(r.topic);
+          return { ...r, created: createdSet.has(r.topic), status: createdSet.has(r.topic) ? "created" : st?.status, broker: st?.broker, differences: st?.differences ?? [] };
+        }),
+      },
+      text: `${lines.join("\n")}\n${summary}`,
     };
   }
+}
+
+/** A created topic shows what was asked for; an existing one shows the broker's settings, and its drift. */
+function describeState(r: TopicRow, created: boolean, state: TopicState | undefined): string {
+  if (created || !state?.broker) return `created  ${describe(r)}`;
+  const b = state.broker;
+  const retention = b.retentionMs === undefined ? "?" : b.retentionMs === -1 ? "unlimited" : `${+(b.retentionMs / 3_600_000).toFixed(3)}h`;
+  const actual = `${r.topic}  partitions=${b.partitions} retention=${retention} cleanup=${b.cleanupPolicy ?? "?"}${r.kind === "dlq" ? " (dead letters)" : ""}  owner=${r.owner}`;
+  if (state.status !== "drift") return `exists   ${actual}`;
+  const diffs = state.differences.map((d) => `${d.setting} is ${d.broker} on the broker, ${d.contract} in the contract`).join("; ");
+  return `drift    ${actual}: ${diffs}`;
 }
 
 function describe(r: TopicRow): string {

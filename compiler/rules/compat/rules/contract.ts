@@ -63,6 +63,23 @@ export const EVENT_OWNER_NO_DELETE = defineRule({
   },
 });
 
+export const EVENT_SAME_PARTITIONS = defineRule({
+  id: "EVENT_SAME_PARTITIONS",
+  layer: "contract",
+  category: "CONTRACT",
+  doc: "Checks that an event keeps its topic's partition count (a key's partition, and so its ordering, depends on it).",
+  subject: "event",
+  check(p): Violation[] {
+    if (!p.before || !p.after || p.before.partitions === p.after.partitions) return [];
+    return [{
+      message: `Event "${p.name}" changed partitions from ${p.before.partitions} to ${p.after.partitions}: ` +
+        `keys move to other partitions, so per-key ordering breaks for events in flight; the existing topic "${p.after.topic}" keeps ${p.before.partitions} until it is migrated`,
+      at: p.after.optionPosition,
+      element: p.name,
+    }];
+  },
+});
+
 const PII_RANK: Record<PiiClass, number> = { none: 0, personal: 1, sensitive: 2 };
 
 export const FIELD_PII_NO_LOWER = defineRule({
@@ -101,6 +118,7 @@ export const CONTRACT_RULES = [
   EVENT_NO_DELETE,
   EVENT_OWNER_NO_DELETE,
   EVENT_SAME_KEY,
+  EVENT_SAME_PARTITIONS,
   EVENT_SAME_TOPIC,
   FIELD_PII_NO_LOWER,
   FIELD_REQUIRED_NO_ADD,
