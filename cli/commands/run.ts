@@ -16,7 +16,7 @@ import { EvtCommand, type CommandResult } from "../base-command.js";
 import { ENV_HELP, duckdbPathOf, snowflakeSettingsFrom, targetOf } from "./ddl/apply.js";
 
 /** Imports a module (a .ts one through tsx's loader when it is installed: development checkouts). */
-async function importModule(file: string): Promise<Record<string, unknown>> {
+export async function importModule(file: string): Promise<Record<string, unknown>> {
   if (file.endsWith(".ts")) {
     try {
       const api = (await import("tsx/esm/api" as string)) as { register: () => void };

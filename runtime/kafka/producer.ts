@@ -27,12 +27,21 @@ export interface SendResult {
   readonly offset: string;
 }
 
+/** Per-event envelope overrides, aligned with the events (the HTTP collector passes its clients' ids). */
+export interface SendOptions {
+  /** `ce_id` per event (undefined entries get a fresh UUIDv7): a client's retry keeps its id, so the sink de-duplicates it. */
+  readonly ids?: readonly (string | undefined)[];
+  /** Extra headers per event, added after the CloudEvents ones (which they cannot replace). */
+  readonly headers?: readonly (Readonly<Record<string, string>> | undefined)[];
+}
+
 export interface EvtProducer {
   connect(): Promise<void>;
   /** Validates every event first; if any is invalid nothing is sent. */
   send<S extends DescMessage>(
     contract: EventContract<S>,
     events: MessageShape<S> | readonly MessageShape<S>[],
+    options?: SendOptions,
   ): Promise<SendResult[]>;
   disconnect(): Promise<void>;
 }
@@ -251,7 +260,11 @@ export function createProducer(options: ProducerOptions): EvtKafkaProducer {
     }
   }
 
-  async function send<S extends DescMessage>(contract: EventContract<S>, events: MessageShape<S> | readonly MessageShape<S>[]): Promise<SendResult[]> {
+  async function send<S extends DescMessage>(
+    contract: EventContract<S>,
+    events: MessageShape<S> | readonly MessageShape<S>[],
+    options?: SendOptions,
+  ): Promise<SendResult[]> {
     const started = Date.now();
     const list = (Array.isArray(events) ? events : [events]) as readonly MessageShape<S>[];
     if (!port) throw new RuntimeConfigError("producer: call connect() before send()");
@@ -277,14 +290,17 @@ export function createProducer(options: ProducerOptions): EvtKafkaProducer {
       const value = encodeMessage(contract.schema, event as Message);
       const keyString = keyOf(contract, event as Message);
       const key = keyString === null ? null : Buffer.from(keyString);
-      const id = uuidv7(started);
+      const id = options?.ids?.[i] ?? uuidv7(started);
       ids[i] = id;
+      const extra = options?.headers?.[i];
       const headers: Record<string, HeaderValue> = {
+        ...extra,
         [H.specversion]: w.specversion, [H.id]: id, [H.source]: w.source, [H.type]: w.type, [H.time]: time,
         [H.contentType]: w.contentType, [H.schema]: w.schema,
       };
       records[i] = { key, value, headers, partition: pick(contract.topic, key, partitions) };
-      const b = value.length + (key ? key.length : 0) + w.headerBytes;
+      let b = value.length + (key ? key.length : 0) + w.headerBytes;
+      if (extra) for (const k in extra) b += k.length + extra[k]!.length;
       recordBytes[i] = b;
       bytes += b;
     }
