@@ -103,6 +103,8 @@ export function createCollector(options: CollectorOptions): Collector {
   let connected = false;
   let closing = false;
   let unavailableUntil = 0;
+  // from a failed Kafka write until the next acknowledged one: /readyz takes the replica out of rotation
+  let kafkaDown = false;
 
   const json = (status: number, body: unknown, headers: Record<string, string> = {}): Answer => ({ status, headers, body });
   const unavailable = (reason: string): Answer =>
@@ -193,10 +195,12 @@ export function createCollector(options: CollectorOptions): Collector {
       await acknowledged([...produceAccepted(valid, batch.source, key.app), bad.write(bads)]);
     } catch (e) {
       unavailableUntil = Date.now() + retryAfter * 1000;
+      kafkaDown = true;
       options.logger?.warn("Kafka unavailable: answering 503", { app: key.app, events: batch.events.length, error: (e as Error).message });
       instrumentation.emit("ingest.request", () => ({ app: key.app, status: 503, accepted: 0, rejected: 0, failures: {}, latencyMs: Date.now() - started }));
       return { ...unavailable("Kafka is unavailable"), headers: { ...cors, "retry-after": String(retryAfter) } };
     }
+    kafkaDown = false;
     instrumentation.emit("ingest.request", () => ({ app: key.app, status: 200, accepted: valid.length, rejected: bads.length, failures, latencyMs: Date.now() - started }));
     return json(200, { accepted: valid.length, rejected: bads.length, results }, cors);
   }
@@ -221,7 +225,7 @@ export function createCollector(options: CollectorOptions): Collector {
     ready() {
       if (!connected) return { ready: false, reason: "not connected to Kafka" };
       if (closing) return { ready: false, reason: "shutting down" };
-      if (Date.now() < unavailableUntil) return { ready: false, reason: "Kafka is unavailable" };
+      if (kafkaDown) return { ready: false, reason: "Kafka is unavailable (last write failed)" };
       return { ready: true };
     },
     async close() {
