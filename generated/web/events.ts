@@ -25,7 +25,7 @@ export interface ButtonClickedJson {
   listPosition?: number | null;
   /** Arbitrary context attached by the client, e.g. the item's price or a list of badges. */
   context?: JsonValue;
-  /** When the click happened, in UTC, according to the client clock. RFC 3339, e.g. 2024-05-06T07:08:09Z. */
+  /** When the click happened, in UTC, according to the client clock. RFC 3339 in UTC (Z) or with an offset, as Date.toISOString() writes it. */
   clickedAt: string;
 }
 
@@ -53,7 +53,7 @@ export interface PageViewedJson {
   properties?: { [key: string]: JsonValue };
   /** Time the user spent on the previous page of the session. Seconds with an "s" suffix, e.g. "1.5s". */
   timeOnPreviousPage?: string;
-  /** When the page was shown, in UTC, according to the client clock. RFC 3339, e.g. 2024-05-06T07:08:09Z. */
+  /** When the page was shown, in UTC, according to the client clock. RFC 3339 in UTC (Z) or with an offset, as Date.toISOString() writes it. */
   viewedAt: string;
 }
 

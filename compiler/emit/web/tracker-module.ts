@@ -84,7 +84,7 @@ function typeJson(t: FieldType, names: JsonNames, catalog: Catalog): string {
 function fieldDoc(f: FieldModel, t: FieldType): string {
   const notes = [
     f.comment,
-    t.kind === "message" && t.wellKnown === "timestamp" ? "RFC 3339, e.g. 2024-05-06T07:08:09Z." : "",
+    t.kind === "message" && t.wellKnown === "timestamp" ? "RFC 3339 in UTC (Z) or with an offset, as Date.toISOString() writes it." : "",
     t.kind === "message" && t.wellKnown === "duration" ? 'Seconds with an "s" suffix, e.g. "1.5s".' : "",
     f.pii !== "none" ? `PII: ${f.pii}.` : "",
   ].filter(Boolean);
