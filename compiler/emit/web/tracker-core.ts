@@ -10,6 +10,12 @@ export const TRACKER_CORE_SOURCE = String.raw`/**
  * Retry-After). No dependencies; runs in browsers and React Native (pass 'storage' there).
  */
 
+// Every JS runtime has these; their types come from the DOM or Node libraries, which a React
+// Native or worker build may not load. Module-local declarations keep this file self-typed.
+declare function setTimeout(handler: () => void, ms?: number): unknown;
+declare function clearTimeout(handle: unknown): void;
+declare function queueMicrotask(callback: () => void): void;
+
 /** An event waiting for the collector's answer. 'id' is a UUIDv7: queue order and the collector's ce_id. */
 export interface QueuedEvent {
   readonly id: string;
@@ -268,7 +274,7 @@ export class Tracker {
   private buffer: QueuedEvent[] = [];
   private writes: Promise<void> = Promise.resolve();
   private sending: Promise<void> | undefined;
-  private timer: ReturnType<typeof setTimeout> | undefined;
+  private timer: unknown;
   private retryAt = 0;
   private attempt = 0;
   private batchEvents: number;
@@ -318,7 +324,7 @@ export class Tracker {
   }
 
   async stats(): Promise<TrackerStats> {
-    await this.writes;
+    await this.persisted();
     return { queued: await (await this.store).count(), ...this.counts };
   }
 
