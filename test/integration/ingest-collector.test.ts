@@ -3,6 +3,7 @@
  * with the client's id as ce_id, every rejection on the bad-events topic with its failure type,
  * request-level statuses (401, 403, 413, 429), gzip and protobuf batches, health endpoints.
  */
+import http from "node:http";
 import { gzipSync } from "node:zlib";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { BinaryWriter } from "@bufbuild/protobuf/wire";
@@ -14,6 +15,7 @@ import {
   APP_KEY, BUTTON_CLICKED, ORIGIN, PAGE_ONLY_KEY, PAGE_VIEWED, WEB_KEY, createTopics, freshTopics, header, pageViewed, post, startCollector, type Topics,
 } from "./fixtures/ingest-setup.js";
 import { fromBinary } from "@bufbuild/protobuf";
+import { readAll } from "./fixtures/sink-setup.js";
 
 let topics: Topics;
 let server: Awaited<ReturnType<typeof startCollector>>;
@@ -175,6 +177,36 @@ describe("evt ingest collector", () => {
     }
     expect(statuses).toContain(429);
     expect(Number(retryAfter)).toBeGreaterThanOrEqual(1);
+  });
+
+  it("drains on close: a request in flight when shutdown starts is still answered and produced; new connections are refused", async () => {
+    const own = await startCollector(kafkaBrokers(), topics);
+    const id = uuidv7();
+    const body = JSON.stringify({ source: "web", events: [{ type: PAGE_VIEWED, id, data: pageViewed(77) }] });
+    const { port } = new URL(own.url);
+    let answered!: Promise<{ status: number; body: string }>;
+    const req = http.request({ host: "127.0.0.1", port, path: "/v1/events", method: "POST", headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body), "x-evt-write-key": APP_KEY } });
+    answered = new Promise((resolve, reject) => {
+      req.on("response", (res) => {
+        let text = "";
+        res.on("data", (d: Buffer) => (text += d.toString()));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text }));
+      });
+      req.on("error", reject);
+    });
+    // half the body is on the wire when shutdown starts
+    req.write(body.slice(0, 20));
+    await new Promise((r) => setTimeout(r, 100));
+    const closed = own.close();
+    await new Promise((r) => setTimeout(r, 100));
+    req.end(body.slice(20));
+    const res = await answered;
+    await closed;
+    expect(res.status).toBe(200);
+    expect(JSON.parse(res.body).accepted).toBe(1);
+    await expect(fetch(own.url, { method: "POST", body })).rejects.toThrow();
+    const all = await readAll(topics.pageViewed);
+    expect(all.map((m) => header(m, "ce_id"))).toContain(id);
   });
 
   it("serves /healthz and /readyz", async () => {
