@@ -14,7 +14,7 @@ const keys = new WriteKeys([
   { app: "pages", key: "pages-key-0123456789abcd", types: ["clickstream.v1.PageViewed"], origins: ["https://a.example"] },
 ]);
 const all = keys.lookup("all-key-0123456789abcdef")!;
-const ctx = { key: all, source: "web", routes, maxEventBytes: 2_000 };
+const ctx: { key: typeof all; source: string | undefined; routes: typeof routes; maxEventBytes: number } = { key: all, source: "web", routes, maxEventBytes: 2_000 };
 const data = { anonymousId: "a", sessionId: "s", pageName: "p", viewedAt: "2026-01-02T03:04:05Z" };
 const check = (e: Record<string, unknown>, size = 100, c = ctx) => checkEvent(e, size, c);
 
