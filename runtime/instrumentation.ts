@@ -31,6 +31,8 @@ export interface InstrumentationPayloads {
   "sink.retry": { sink: string; table: string; attempt: number; delayMs: number; error: unknown };
   /** A record the table cannot take went to the sink's DLQ topic. */
   "sink.dead_lettered": { sink: string; topic: string; partition: number; offset: string; dlqTopic: string; reason: string };
+  /** The ingest collector answered a batch: `failures` counts the rejected events by failure type. */
+  "ingest.request": { app: string; status: number; accepted: number; rejected: number; failures: Partial<Record<string, number>>; latencyMs: number };
   /** A sink resumed a partition from the warehouse's high-water offset. */
   "sink.positioned": { sink: string; topic: string; partition: number; offset: string };
 }

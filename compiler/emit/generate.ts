@@ -12,6 +12,8 @@
  *   duckdb/tables/<SCHEMA>.<TABLE>.sql       the same tables in DuckDB's dialect (local warehouse)
  *   sinks/evt-sinks.json                     runtime sink config (version 1)
  *   sinks/kafka-connect/<SCHEMA>.<TABLE>.json  Snowflake Kafka connector per sink
+ *   ingest/routes.json                       the collector's route table (public events; only when there are any)
+ *   web/{tracker,events,index}.ts            typed web tracker of the public events (only when there are any)
  *   catalog.json                             the catalog model (formatVersion 1)
  */
 import path from "node:path";
@@ -29,8 +31,10 @@ import { duckdbTableDdlPath, emitDuckdbTableDdl } from "./duckdb/table-ddl.js";
 import { contractModulePath, contractNames, emitContractModule } from "./ts/contracts.js";
 import { emitIndexModule, INDEX_MODULE_PATH } from "./ts/index-module.js";
 import { runProtocGenEs } from "./ts/protoc-gen-es.js";
+import { emitIngestRoutes, INGEST_ROUTES_PATH } from "./ingest/routes.js";
+import { emitWebEvents, emitWebIndex, emitWebTracker, publicEvents, WEB_EVENTS_PATH, WEB_INDEX_PATH, WEB_TRACKER_PATH } from "./web/tracker-module.js";
 
-export type OutputKind = "ts-messages" | "ts-contracts" | "snowflake-ddl" | "snowflake-tags" | "duckdb-ddl" | "sink-config" | "kafka-connect" | "catalog";
+export type OutputKind = "ts-messages" | "ts-contracts" | "snowflake-ddl" | "snowflake-tags" | "duckdb-ddl" | "sink-config" | "kafka-connect" | "catalog" | "ingest-routes" | "web-tracker";
 
 export interface OutputFile {
   /** Relative to the output directory, `/`-separated. */
@@ -125,7 +129,15 @@ export async function generate(loaded: LoadedContracts, options: GenerateOptions
   out.push({ path: PII_TAGS_PATH, content: emitPiiTags(tables, options.schemaPrefix), kind: "snowflake-tags" });
   out.push({ path: SINK_CONFIG_PATH, content: emitSinkConfig(tables, sinkOptions), kind: "sink-config" });
 
-  // 4. the catalog itself.
+  // 4. ingest from apps and browsers: the collector's route table and the typed web tracker.
+  if (publicEvents(catalog).length > 0) {
+    out.push({ path: INGEST_ROUTES_PATH, content: emitIngestRoutes(catalog), kind: "ingest-routes" });
+    out.push({ path: WEB_TRACKER_PATH, content: emitWebTracker(), kind: "web-tracker" });
+    out.push({ path: WEB_EVENTS_PATH, content: emitWebEvents(catalog), kind: "web-tracker" });
+    out.push({ path: WEB_INDEX_PATH, content: emitWebIndex(), kind: "web-tracker" });
+  }
+
+  // 5. the catalog itself.
   out.push({ path: CATALOG_JSON_PATH, content: emitCatalogJson(catalog), kind: "catalog" });
 
   return out.sort(byPath);

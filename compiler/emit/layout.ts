@@ -8,3 +8,6 @@ export const MIGRATIONS_DIR = "snowflake/migrations";
 
 /** The runtime sink config read by `evt run`. */
 export const SINK_CONFIG_PATH = "sinks/evt-sinks.json";
+
+/** The collector's route table (public events) read by `evt ingest`. */
+export const INGEST_ROUTES_PATH = "ingest/routes.json";

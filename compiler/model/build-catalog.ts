@@ -344,6 +344,16 @@ function eventModel(msg: DescMessage, message: MessageModel, positions: SourceIn
     ),
     partitions: opt.partitions || 6,
     retentionHours: opt.retentionHours || 168,
+    ...(opt.ingest
+      ? {
+          ingest: {
+            public: opt.ingest.public,
+            sources: [...opt.ingest.sources],
+            // EventOptions.ingest is field 8; buf records its members, not the block: `public` (1), else the option
+            position: positions.at(msg.file, `${optionPath}.8.1`) ?? positions.at(msg.file, optionPath) ?? message.position,
+          },
+        }
+      : {}),
     fingerprint: fingerprintOf(msg),
     optionPosition: positions.at(msg.file, optionPath) ?? message.position,
     file,

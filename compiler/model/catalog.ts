@@ -146,6 +146,14 @@ export interface SinkModel {
   readonly position: SourcePosition;
 }
 
+/** `ingest { public, sources }`: publication through the HTTP collector (`evt ingest`). */
+export interface IngestModel {
+  readonly public: boolean;
+  /** Allowed client sources as written (lint checks their form); empty → any source. */
+  readonly sources: readonly string[];
+  readonly position: SourcePosition;
+}
+
 /** A message annotated with `(evt.v1.event)`. Values are as written; lint judges them. */
 export interface EventModel {
   readonly fullName: string;
@@ -159,6 +167,8 @@ export interface EventModel {
   readonly sinks: readonly SinkModel[];
   readonly partitions: number;
   readonly retentionHours: number;
+  /** Present when the option sets `ingest`; absent → service producers only. */
+  readonly ingest?: IngestModel;
   /** Hex fingerprint of the message's descriptor and every type it reaches (see build-catalog). */
   readonly fingerprint: string;
   /** Where the `(evt.v1.event)` option is written (falls back to the message position). */

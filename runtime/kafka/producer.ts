@@ -28,15 +28,18 @@ export interface SendResult {
   readonly offset: string;
 }
 
-/** Options of one `send`. */
+/** Options of one `send`: per-event envelope overrides, aligned with the events. */
 export interface SendOptions {
   /**
-   * `ce_id`s to use, one per event in order — pass `error.ids` of an `EventsNotSentError` when
-   * resending after a failure, so the sinks de-duplicate events that did land. Default: fresh UUIDv7s.
+   * `ce_id` per event, in order (undefined entries get a fresh UUIDv7) — pass `error.ids` of an
+   * `EventsNotSentError` when resending after a failure, or a client's own ids (the HTTP collector),
+   * so the sinks de-duplicate events that did land. Default: fresh UUIDv7s.
    */
-  readonly ids?: readonly string[];
+  readonly ids?: readonly (string | undefined)[];
   /** `ce_time` of every event (RFC 3339) — pass `error.time` with `error.ids`, so a resend keeps its event time. Default: now. */
   readonly time?: string;
+  /** Extra headers per event, added before the CloudEvents ones (which they cannot replace). */
+  readonly headers?: readonly (Readonly<Record<string, string>> | undefined)[];
 }
 
 export interface EvtProducer {
@@ -307,8 +310,8 @@ export function createProducer(options: ProducerOptions): EvtKafkaProducer {
     if (sendOptions.time !== undefined && Number.isNaN(Date.parse(sendOptions.time))) {
       throw new RuntimeConfigError(`producer: send() time "${sendOptions.time}" is not an RFC 3339 timestamp`, { context: { topic: contract.topic } });
     }
-    if (given && (given.length !== list.length || given.some((id) => typeof id !== "string" || id.length === 0))) {
-      throw new RuntimeConfigError(`producer: send() got ${given.length} id(s) for ${list.length} event(s); pass one non-empty ce_id per event, in order`, { context: { topic: contract.topic } });
+    if (given && (given.length !== list.length || given.some((id) => id !== undefined && (typeof id !== "string" || id.length === 0)))) {
+      throw new RuntimeConfigError(`producer: send() got ${given.length} id(s) for ${list.length} event(s); pass one ce_id (or undefined) per event, in order`, { context: { topic: contract.topic } });
     }
     // validate everything first: one bad event and nothing is sent
     try {
@@ -320,10 +323,10 @@ export function createProducer(options: ProducerOptions): EvtKafkaProducer {
       throw e;
     }
     if (list.length === 0) return [];
-    const ids = given ? [...given] : list.map(() => uuidv7(started));
+    const ids = list.map((_, i) => given?.[i] ?? uuidv7(started));
     const time = sendOptions.time ?? new Date(started).toISOString();
     try {
-      return await encodeAndSend(contract, list, ids, time, started);
+      return await encodeAndSend(contract, list, ids, time, started, sendOptions.headers);
     } catch (e) {
       // only what waiting could have fixed: a missing topic or an oversized event fails as itself
       if (!(isKafkaClientError(e) && e.retriable)) throw e;
@@ -333,6 +336,7 @@ export function createProducer(options: ProducerOptions): EvtKafkaProducer {
 
   async function encodeAndSend<S extends DescMessage>(
     contract: EventContract<S>, list: readonly MessageShape<S>[], ids: readonly string[], time: string, started: number,
+    extraHeaders?: SendOptions["headers"],
   ): Promise<SendResult[]> {
     const partitions = await withinRetryWindow(() => partitionsOf(contract.topic));
     const w = wireOf(contract);
@@ -345,12 +349,15 @@ export function createProducer(options: ProducerOptions): EvtKafkaProducer {
       const keyString = keyOf(contract, event as Message);
       const key = keyString === null ? null : Buffer.from(keyString);
       const id = ids[i]!;
+      const extra = extraHeaders?.[i];
       const headers: Record<string, HeaderValue> = {
+        ...extra,
         [H.specversion]: w.specversion, [H.id]: id, [H.source]: w.source, [H.type]: w.type, [H.time]: time,
         [H.contentType]: w.contentType, [H.schema]: w.schema,
       };
       records[i] = { key, value, headers, partition: pick(contract.topic, key, partitions) };
-      const b = value.length + (key ? key.length : 0) + w.headerBytes;
+      let b = value.length + (key ? key.length : 0) + w.headerBytes;
+      if (extra) for (const k in extra) b += k.length + extra[k]!.length;
       recordBytes[i] = b;
       bytes += b;
     }

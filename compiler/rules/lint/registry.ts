@@ -1,4 +1,5 @@
 /** The one table of lint rules. Order here is documentation order; findings are sorted anyway. */
+import { ingestSensitive, ingestSourceName, ingestSourcesWithoutPublic } from "./ingest-rules.js";
 import { keyMissingField, keyNotScalar } from "./key-rules.js";
 import { ownerMissing } from "./ownership-rules.js";
 import { piiType } from "./pii-rules.js";
@@ -22,4 +23,7 @@ export const LINT_RULES: readonly LintRule[] = [
   sinkTableDuplicate,
   sinkOnNonEvent,
   upsertWithoutKey,
+  ingestSensitive,
+  ingestSourceName,
+  ingestSourcesWithoutPublic,
 ];

@@ -3,6 +3,8 @@
  * close variant that must lint clean. `meta.test.ts` fails when a registered rule has no entry.
  */
 
+import { INGEST_LINT_FIXTURES } from "./ingest-fixtures.js";
+
 export const HEADER = `syntax = "proto3";\npackage t.v1;\nimport "evt/v1/options.proto";\nimport "google/protobuf/duration.proto";\n`;
 export const FILE = "t/v1/t.proto";
 
@@ -46,6 +48,7 @@ ${opts.body ?? "  string id = 1;"}
 const OPT = "(evt.v1.event)";
 
 export const LINT_FIXTURES: Readonly<Record<string, RuleFixture>> = {
+  ...INGEST_LINT_FIXTURES,
   EVT_TOPIC_MISSING: {
     trips: [{ proto: event("A", { topic: null }), expect: [{ at: OPT }] }],
     near: [event("A", { topic: "t.a" })],
