@@ -14,8 +14,9 @@
  */
 import { Command, Flags, type Interfaces } from "@oclif/core";
 import { loadConfig, type EvtConfig } from "../compiler/config/index.js";
+import { didYouMean } from "../compiler/report/suggest.js";
 import { renderFindings, FINDING_FORMATS, type Finding, type FindingFormat } from "../compiler/report/index.js";
-import { describeError, errorEnvelope, formatErrorGithub, formatErrorText } from "./error-output.js";
+import { describeError, errorEnvelope, formatErrorGithub, formatErrorText, type FlagSpecs } from "./error-output.js";
 import { exitCodeFor, type Outcome } from "./exit-codes.js";
 
 export type CommandFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof EvtCommand)["baseFlags"] & T["flags"]>;
@@ -31,6 +32,22 @@ export const findingFlags = {
   })(),
 };
 
+/**
+ * An option flag whose values match case-insensitively (`--mode full` is `--mode FULL`, as buf and
+ * Confluent accept mode names); the canonical spelling reaches the command.
+ */
+export function caseInsensitiveOption(options: readonly string[], spec: { readonly summary: string }) {
+  return Flags.string({
+    summary: spec.summary,
+    helpValue: options.join("|"),
+    parse: async (input) => {
+      const hit = options.find((o) => o.toLowerCase() === input.toLowerCase());
+      if (hit === undefined) throw new Error(`"${input}" is not one of: ${options.join(", ")}.${didYouMean(input, options)}`);
+      return hit;
+    },
+  });
+}
+
 /** What `exec()` hands back; the base command turns it into output and an exit code. */
 export type CommandResult =
   /** Findings to render per `--format`; exit 1 when an unapproved error is among them. */
@@ -38,7 +55,7 @@ export type CommandResult =
       readonly findings: readonly Finding[];
       /** Recorded in the JSON envelope (`lint`, `check-compat`). */
       readonly command: string;
-      /** Text format: group lines per file (check-compat). */
+      /** Text format: a blank line between files (check-compat). */
       readonly groupByFile?: boolean;
     }
   /**
@@ -115,7 +132,8 @@ export abstract class EvtCommand<T extends typeof Command> extends Command {
 
   /** Every failure of init() (flag parsing) or exec() ends here: one message, exit 2. */
   public override async catch(err: Error & { exitCode?: number }): Promise<void> {
-    const described = describeError(err, this.id);
+    const ctor = this.ctor as unknown as typeof EvtCommand;
+    const described = describeError(err, this.id, { ...ctor.baseFlags, ...(ctor.flags ?? {}) } as FlagSpecs);
     const verbose = this.argv.includes("--verbose");
     const format = this.formatFromArgv();
     if (format === "json") {
