@@ -132,6 +132,8 @@ export abstract class EvtCommand<T extends typeof Command> extends Command {
 
   /** Every failure of init() (flag parsing) or exec() ends here: one message, exit 2. */
   public override async catch(err: Error & { exitCode?: number }): Promise<void> {
+    // A failed parse is reported here; oclif would otherwise add a "did not parse its arguments" warning.
+    this.parsed = true;
     const ctor = this.ctor as unknown as typeof EvtCommand;
     const described = describeError(err, this.id, { ...ctor.baseFlags, ...(ctor.flags ?? {}) } as FlagSpecs);
     const verbose = this.argv.includes("--verbose");

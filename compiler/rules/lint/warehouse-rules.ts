@@ -58,13 +58,14 @@ export const reservedColumn: LintRule = {
   id: "EVT_RESERVED_COLUMN",
   category: "WAREHOUSE",
   severity: "error",
-  doc: "Checks that sink column names are not Snowflake reserved words, evt's EVT_ metadata prefix, or longer than 255 characters.",
+  doc: "Checks that sink column names are UPPER_SNAKE, not Snowflake reserved words, not evt's EVT_ metadata prefix, and at most 255 characters.",
   check: (catalog) =>
     catalog.events.flatMap((e) =>
       sinkLayouts(e, catalog).flatMap((columns) =>
         columns.flatMap((c) => {
           const problem = columnNameProblem(c.name);
-          return problem ? [{ position: c.position, element: c.element, message: `column of ${c.element}: ${problem}` }] : [];
+          // A shared message's field is named with the event whose table makes it a column.
+          return problem ? [{ position: c.position, element: c.element, message: `column of ${c.element} in the tables of ${e.fullName}: ${problem}` }] : [];
         }),
       ),
     ),
