@@ -18,6 +18,7 @@ import { didYouMean } from "../compiler/report/suggest.js";
 import { renderFindings, FINDING_FORMATS, type Finding, type FindingFormat } from "../compiler/report/index.js";
 import { describeError, errorEnvelope, formatErrorGithub, formatErrorText, type FlagSpecs } from "./error-output.js";
 import { exitCodeFor, type Outcome } from "./exit-codes.js";
+import { relativeToCwd } from "./relative-paths.js";
 
 export type CommandFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof EvtCommand)["baseFlags"] & T["flags"]>;
 export type CommandArgs<T extends typeof Command> = Interfaces.InferredArgs<T["args"]>;
@@ -104,7 +105,7 @@ export abstract class EvtCommand<T extends typeof Command> extends Command {
 
   /** Progress line on stderr, only with --verbose (stdout stays machine-readable). */
   protected verbose(message: string): void {
-    if (this.flags?.verbose) process.stderr.write(`evt: ${message}\n`);
+    if (this.flags?.verbose) process.stderr.write(`evt: ${relativeToCwd(message)}\n`);
   }
 
   /** `--format` when the command declares it; `--json` means json for finding commands. */
@@ -119,11 +120,15 @@ export abstract class EvtCommand<T extends typeof Command> extends Command {
     let outcome: Outcome;
     if ("findings" in result) {
       const format = this.outputFormat();
-      process.stdout.write(renderFindings(result.findings, format, { command: result.command, groupByFile: result.groupByFile ?? false }));
+      const rendered = renderFindings(result.findings, format, { command: result.command, groupByFile: result.groupByFile ?? false });
+      process.stdout.write(format === "json" ? rendered : relativeToCwd(rendered));
       outcome = { findings: result.findings };
     } else {
       if (this.jsonEnabled()) process.stdout.write(JSON.stringify({ version: 1, result: result.json ?? null, failed: result.failed ?? false }, null, 2) + "\n");
-      else if (result.text) process.stdout.write(result.text.endsWith("\n") ? result.text : `${result.text}\n`);
+      else if (result.text) {
+        const text = relativeToCwd(result.text);
+        process.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
+      }
       outcome = { failed: result.failed ?? false };
     }
     process.exitCode = exitCodeFor(outcome);
@@ -135,7 +140,8 @@ export abstract class EvtCommand<T extends typeof Command> extends Command {
     // A failed parse is reported here; oclif would otherwise add a "did not parse its arguments" warning.
     this.parsed = true;
     const ctor = this.ctor as unknown as typeof EvtCommand;
-    const described = describeError(err, this.id, { ...ctor.baseFlags, ...(ctor.flags ?? {}) } as FlagSpecs);
+    const raw = describeError(err, this.id, { ...ctor.baseFlags, ...(ctor.flags ?? {}) } as FlagSpecs);
+    const described = { ...raw, message: relativeToCwd(raw.message), diagnostics: raw.diagnostics.map((d) => ({ ...d, file: relativeToCwd(d.file), message: relativeToCwd(d.message) })) };
     const verbose = this.argv.includes("--verbose");
     const format = this.formatFromArgv();
     if (format === "json") {
