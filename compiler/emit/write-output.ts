@@ -312,7 +312,8 @@ export function writeOutput(dir: string, files: readonly PlannedFile[], diff = d
   const abs = path.resolve(dir);
   const manifest = ownedOutput(abs);
   const expected = contentHashes(files);
-  const changed = files.filter((f) => diff.missing.includes(f.path) || diff.stale.includes(f.path));
+  const differing = new Set([...diff.missing, ...diff.stale]);
+  const changed = files.filter((f) => differing.has(f.path));
   assertNoConflicts(abs, manifest, expected, [...changed.map((f) => f.path), ...diff.extra], options.force ?? false);
 
   const tag = `${process.pid}-${Date.now().toString(36)}`;
