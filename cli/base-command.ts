@@ -14,9 +14,11 @@
  */
 import { Command, Flags, type Interfaces } from "@oclif/core";
 import { loadConfig, type EvtConfig } from "../compiler/config/index.js";
+import { didYouMean } from "../compiler/report/suggest.js";
 import { renderFindings, FINDING_FORMATS, type Finding, type FindingFormat } from "../compiler/report/index.js";
-import { describeError, errorEnvelope, formatErrorGithub, formatErrorText } from "./error-output.js";
+import { describeError, errorEnvelope, formatErrorGithub, formatErrorText, type FlagSpecs } from "./error-output.js";
 import { exitCodeFor, type Outcome } from "./exit-codes.js";
+import { relativeToCwd } from "./relative-paths.js";
 
 export type CommandFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof EvtCommand)["baseFlags"] & T["flags"]>;
 export type CommandArgs<T extends typeof Command> = Interfaces.InferredArgs<T["args"]>;
@@ -31,6 +33,22 @@ export const findingFlags = {
   })(),
 };
 
+/**
+ * An option flag whose values match case-insensitively (`--mode full` is `--mode FULL`, as buf and
+ * Confluent accept mode names); the canonical spelling reaches the command.
+ */
+export function caseInsensitiveOption(options: readonly string[], spec: { readonly summary: string }) {
+  return Flags.string({
+    summary: spec.summary,
+    helpValue: options.join("|"),
+    parse: async (input) => {
+      const hit = options.find((o) => o.toLowerCase() === input.toLowerCase());
+      if (hit === undefined) throw new Error(`"${input}" is not one of: ${options.join(", ")}.${didYouMean(input, options)}`);
+      return hit;
+    },
+  });
+}
+
 /** What `exec()` hands back; the base command turns it into output and an exit code. */
 export type CommandResult =
   /** Findings to render per `--format`; exit 1 when an unapproved error is among them. */
@@ -38,7 +56,7 @@ export type CommandResult =
       readonly findings: readonly Finding[];
       /** Recorded in the JSON envelope (`lint`, `check-compat`). */
       readonly command: string;
-      /** Text format: group lines per file (check-compat). */
+      /** Text format: a blank line between files (check-compat). */
       readonly groupByFile?: boolean;
     }
   /**
@@ -87,7 +105,7 @@ export abstract class EvtCommand<T extends typeof Command> extends Command {
 
   /** Progress line on stderr, only with --verbose (stdout stays machine-readable). */
   protected verbose(message: string): void {
-    if (this.flags?.verbose) process.stderr.write(`evt: ${message}\n`);
+    if (this.flags?.verbose) process.stderr.write(`evt: ${relativeToCwd(message)}\n`);
   }
 
   /** `--format` when the command declares it; `--json` means json for finding commands. */
@@ -102,11 +120,15 @@ export abstract class EvtCommand<T extends typeof Command> extends Command {
     let outcome: Outcome;
     if ("findings" in result) {
       const format = this.outputFormat();
-      process.stdout.write(renderFindings(result.findings, format, { command: result.command, groupByFile: result.groupByFile ?? false }));
+      const rendered = renderFindings(result.findings, format, { command: result.command, groupByFile: result.groupByFile ?? false });
+      process.stdout.write(format === "json" ? rendered : relativeToCwd(rendered));
       outcome = { findings: result.findings };
     } else {
       if (this.jsonEnabled()) process.stdout.write(JSON.stringify({ version: 1, result: result.json ?? null, failed: result.failed ?? false }, null, 2) + "\n");
-      else if (result.text) process.stdout.write(result.text.endsWith("\n") ? result.text : `${result.text}\n`);
+      else if (result.text) {
+        const text = relativeToCwd(result.text);
+        process.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
+      }
       outcome = { failed: result.failed ?? false };
     }
     process.exitCode = exitCodeFor(outcome);
@@ -115,7 +137,11 @@ export abstract class EvtCommand<T extends typeof Command> extends Command {
 
   /** Every failure of init() (flag parsing) or exec() ends here: one message, exit 2. */
   public override async catch(err: Error & { exitCode?: number }): Promise<void> {
-    const described = describeError(err, this.id);
+    // A failed parse is reported here; oclif would otherwise add a "did not parse its arguments" warning.
+    this.parsed = true;
+    const ctor = this.ctor as unknown as typeof EvtCommand;
+    const raw = describeError(err, this.id, { ...ctor.baseFlags, ...(ctor.flags ?? {}) } as FlagSpecs);
+    const described = { ...raw, message: relativeToCwd(raw.message), diagnostics: raw.diagnostics.map((d) => ({ ...d, file: relativeToCwd(d.file), message: relativeToCwd(d.message) })) };
     const verbose = this.argv.includes("--verbose");
     const format = this.formatFromArgv();
     if (format === "json") {

@@ -5,6 +5,10 @@
  */
 import { formatDiagnostic, isEvtError, type Diagnostic } from "../compiler/errors.js";
 import { escapeGithubData, escapeGithubProperty } from "../compiler/report/index.js";
+import { didYouMean } from "../compiler/report/suggest.js";
+
+/** What the rewording of a flag error needs to know about the command's flags. */
+export type FlagSpecs = Readonly<Record<string, { readonly summary?: string; readonly helpValue?: string | string[]; readonly char?: string }>>;
 
 export type ErrorKind = "input" | "usage" | "internal";
 
@@ -21,7 +25,7 @@ export interface DescribedError {
 export function isOclifUsageError(e: unknown): boolean {
   if (!(e instanceof Error)) return false;
   const o = e as Error & { oclif?: { exit?: unknown }; parse?: unknown };
-  return o.oclif !== undefined && (o.parse !== undefined || /flag|argument|arg\b/i.test(e.message));
+  return o.oclif !== undefined && (o.parse !== undefined || /flag|argument|arg\b|^Parsing --/i.test(e.message));
 }
 
 function stripAnsi(s: string): string {
@@ -29,16 +33,52 @@ function stripAnsi(s: string): string {
   return s.replace(/\u001b\[[0-9;]*m/g, "");
 }
 
-export function describeError(e: unknown, commandId: string | undefined): DescribedError {
+/**
+ * oclif's parse messages as sentences that say how to fix them ("Missing required flag against"
+ * → "evt check-compat needs --against REF. Baseline: …"), with did-you-mean for unknown flags.
+ * Messages oclif words well enough are kept.
+ */
+function usageSentence(err: Error, command: string, flags: FlagSpecs): string {
+  const e = err as Error & { flags?: string[] };
+  const message = stripAnsi(err.message).trim().replace(/\nSee more help with --help$/, "");
+  const validation = /^The following errors? occurred:\s*([\s\S]*)$/.exec(message);
+  if (validation) {
+    // One reason per line; "Missing required flag NAME" becomes what to add.
+    return validation[1]!
+      .split("\n")
+      .map((line) => line.trim())
+      .filter(Boolean)
+      .map((reason) => {
+        const name = /^Missing required flag (\S+)$/.exec(reason)?.[1];
+        if (name === undefined) return reason.endsWith(".") ? reason : `${reason}.`;
+        const spec = flags[name];
+        const value = typeof spec?.helpValue === "string" ? ` ${spec.helpValue}` : "";
+        return `${command} needs --${name}${value}.${spec?.summary ? ` ${spec.summary}` : ""}`;
+      })
+      .join(" ");
+  }
+  if (e.flags && /^Nonexistent flags?:/.test(message)) {
+    const names = Object.keys(flags);
+    return e.flags
+      .map((f) => `${f} is not a flag of ${command}.${didYouMean(f.replace(/^-+/, "").split("=")[0]!, names, (n) => `--${n}`)}`)
+      .join(" ");
+  }
+  // A flag's own parse function failed (e.g. caseInsensitiveOption): its message is the sentence.
+  const parsing = /^Parsing (--[\w-]+)\s*\n\t([\s\S]*)$/.exec(message);
+  if (parsing) return `${parsing[1]} ${parsing[2]!.trim()}`;
+  const option = /^Expected (--[\w-]+)=(.*) to be one of: (.*)$/s.exec(message);
+  if (option) return `${option[1]} ${option[2]} is not one of: ${option[3]}.${didYouMean(option[2]!, option[3]!.split(", "))}`;
+  return message;
+}
+
+export function describeError(e: unknown, commandId: string | undefined, flags: FlagSpecs = {}): DescribedError {
   if (isEvtError(e)) {
     return { kind: "input", name: e.name, message: e.message, diagnostics: e.diagnostics, ...(e.stack ? { stack: e.stack } : {}) };
   }
   if (isOclifUsageError(e)) {
     const err = e as Error;
-    let message = stripAnsi(err.message).trim();
-    const hint = `See more help with evt${commandId ? ` ${commandId.replace(/:/g, " ")}` : ""} --help`;
-    message = message.replace(/\nSee more help with --help$/, "");
-    return { kind: "usage", name: err.name, message: `${message}\n${hint}`, diagnostics: [] };
+    const command = `evt${commandId ? ` ${commandId.replace(/:/g, " ")}` : ""}`;
+    return { kind: "usage", name: err.name, message: `${usageSentence(err, command, flags)} See ${command} --help.`, diagnostics: [] };
   }
   const err = e instanceof Error ? e : new Error(String(e));
   return { kind: "internal", name: err.name, message: err.message.split("\n")[0] ?? "", diagnostics: [], ...(err.stack ? { stack: err.stack } : {}) };

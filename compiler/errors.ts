@@ -41,3 +41,20 @@ export class ConfigError extends EvtError {
 export function formatDiagnostic(d: Diagnostic): string {
   return `${d.file}:${d.line}:${d.column}: ${d.message}`;
 }
+
+/**
+ * An output location evt may not write: a file where a directory is expected, a directory evt did
+ * not create, or files inside it that are not (or no longer) what evt wrote. Nothing was written.
+ */
+export class OutputOwnershipError extends EvtError {
+  override name = "OutputOwnershipError";
+  constructor(
+    message: string,
+    /** The output directory (as shown to the user). */
+    readonly dir: string,
+    /** Paths inside it that caused the refusal (relative, `/`-separated). */
+    readonly paths: readonly string[] = [],
+  ) {
+    super(message);
+  }
+}

@@ -3,7 +3,7 @@ import { Flags } from "@oclif/core";
 import type { CompatibilityMode } from "../../compiler/model/catalog.js";
 import { COMPATIBILITY_MODES } from "../../compiler/rules/compat/modes.js";
 import { MIGRATIONS_DIR } from "../../compiler/emit/layout.js";
-import { EvtCommand, findingFlags, type CommandResult } from "../base-command.js";
+import { caseInsensitiveOption, EvtCommand, findingFlags, type CommandResult } from "../base-command.js";
 
 export default class CheckCompat extends EvtCommand<typeof CheckCompat> {
   static override summary = "Check the contracts for breaking changes against a baseline.";
@@ -20,7 +20,7 @@ export default class CheckCompat extends EvtCommand<typeof CheckCompat> {
   static override flags = {
     ...findingFlags,
     against: Flags.string({ required: true, summary: "Baseline: git ref, proto directory, or buf image file.", helpValue: "REF" }),
-    mode: Flags.option({ options: COMPATIBILITY_MODES, summary: "Override every event's compatibility mode." })(),
+    mode: caseInsensitiveOption(COMPATIBILITY_MODES, { summary: "Override every event's compatibility mode (any case: full = FULL)." }),
   };
 
   protected async exec(): Promise<CommandResult> {

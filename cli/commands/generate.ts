@@ -8,12 +8,14 @@ export default class Generate extends EvtCommand<typeof Generate> {
   static override description =
     "Compiles the proto root with buf and writes everything under the output directory (evt.yaml `out`, default generated/). " +
     "Output is byte-identical on rerun; a run with no input change writes nothing. " +
-    "--check writes nothing and exits 1 listing missing, stale and extra files when the directory is out of date.";
+    "--check writes nothing and exits 1 listing missing, stale and extra files when the directory is out of date. " +
+    "evt writes, replaces and removes only the files listed in the directory's .evt-manifest.json; it refuses a non-empty directory without one.";
   static override examples = ["<%= config.bin %> generate", "<%= config.bin %> generate --check", "<%= config.bin %> generate --out src/gen --quiet"];
   static override flags = {
     check: Flags.boolean({ summary: "Only compare the output directory with what would be generated; exit 1 when it differs." }),
     out: Flags.string({ summary: "Output directory (overrides evt.yaml `out`).", helpValue: "DIR" }),
     quiet: Flags.boolean({ summary: "Print nothing on success." }),
+    force: Flags.boolean({ summary: "Overwrite generated files edited since evt wrote them (files evt did not write are never touched)." }),
   };
 
   protected async exec(): Promise<CommandResult> {
@@ -23,7 +25,7 @@ export default class Generate extends EvtCommand<typeof Generate> {
     this.verbose(`generating from ${config.protoRoot} into ${outDir}${check ? " (check)" : ""}`);
     // Imported on use: oclif loads every command module to parse argv, so heavy imports stay lazy.
     const { formatGenerateSummary, runGenerate } = await import("../../compiler/emit/generate-project.js");
-    const result = await runGenerate({ config, outDir, check });
+    const result = await runGenerate({ config, outDir, check, force: this.flags.force });
     const failed = check && !isClean(result.diff);
     const displayOut = path.relative(process.cwd(), outDir) || ".";
     const text = this.flags.quiet && !failed ? undefined : formatGenerateSummary(result, check, displayOut);

@@ -5,8 +5,9 @@
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type Pair, type YAMLMap } from "yaml";
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node, type Pair, type YAMLMap } from "yaml";
 import { ConfigError, type Diagnostic } from "../errors.js";
+import { didYouMean } from "../report/suggest.js";
 import {
   CONFIG_FILE_NAME,
   DEFAULTS,
@@ -28,6 +29,12 @@ export interface LoadConfigOptions {
 interface Ctx {
   readonly file: string;
   readonly lines: LineCounter;
+  readonly doc: Document;
+}
+
+/** The node an alias (`*name`) stands for; other nodes as they are. */
+function deref(ctx: Ctx, node: Node | null | undefined): Node | null | undefined {
+  return isAlias(node) ? (node.resolve(ctx.doc) as Node | undefined) : node;
 }
 
 function at(ctx: Ctx, node: Node | null | undefined, key: string, message: string): ConfigError {
@@ -40,7 +47,8 @@ function at(ctx: Ctx, node: Node | null | undefined, key: string, message: strin
 type Entries = Map<string, Pair<Node, Node | null>>;
 
 /** Checks a mapping node and returns its entries by key; unknown keys are errors (typos). */
-function entries(ctx: Ctx, node: Node | null | undefined, keyPath: string, allowed: readonly string[]): Entries {
+function entries(ctx: Ctx, aliased: Node | null | undefined, keyPath: string, allowed: readonly string[]): Entries {
+  const node = deref(ctx, aliased);
   if (!isMap(node)) throw at(ctx, node, keyPath || "(document)", "must be a mapping");
   const out: Entries = new Map();
   for (const pair of (node as YAMLMap<Node, Node | null>).items) {
@@ -48,9 +56,9 @@ function entries(ctx: Ctx, node: Node | null | undefined, keyPath: string, allow
     const full = keyPath ? `${keyPath}.${k}` : String(k);
     if (k === undefined) throw at(ctx, pair.key, keyPath || "(document)", "keys must be plain strings");
     if (!allowed.includes(k)) {
-      throw at(ctx, pair.key, full, `unknown key (allowed: ${allowed.join(", ")})`);
+      throw at(ctx, pair.key, full, `unknown key.${didYouMean(k, allowed)} Allowed keys: ${allowed.join(", ")}.`);
     }
-    out.set(k, pair);
+    out.set(k, { ...pair, value: deref(ctx, pair.value) ?? null } as Pair<Node, Node | null>);
   }
   return out;
 }
@@ -81,7 +89,7 @@ function strList(ctx: Ctx, e: Entries, name: string, key: string): string[] | un
   if (!pair) return undefined;
   if (isScalar(pair.value)) return [str(ctx, e, name, key) as string];
   if (!isSeq(pair.value)) throw at(ctx, pair.value, key, "must be a string or a list of strings");
-  const items = pair.value.items as (Node | null)[];
+  const items = (pair.value.items as (Node | null)[]).map((item) => deref(ctx, item) ?? null);
   if (items.length === 0) throw at(ctx, pair.value, key, "must not be empty");
   return items.map((item, i) => {
     if (!isScalar(item) || typeof item.value !== "string" || item.value.trim() === "") {
@@ -214,7 +222,7 @@ const TOP_KEYS = ["proto", "protoRoots", "out", "runtimeImport", "warehouse", "k
 export function parseConfig(text: string, file: string, baseDir: string): EvtConfig {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-  const ctx: Ctx = { file, lines };
+  const ctx: Ctx = { file, lines, doc };
   if (doc.errors.length > 0) {
     const diags = doc.errors.map((err) => {
       const p = err.linePos?.[0] ?? lines.linePos(err.pos[0]);

@@ -14,7 +14,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { EvtConfig } from "../config/schema.js";
 import type { OutputFile, OutputKind } from "./generate.js";
-import { contentHashes, diffOutput, fileStamps, isClean, sha256, writeOutput, type OutputDiff } from "./write-output.js";
+import { assertOutputLocation, contentHashes, diffOutput, fileStamps, isClean, MANIFEST_FILE, ownedOutput, sha256, writeOutput, type OutputDiff } from "./write-output.js";
 import { EVT_VERSION } from "./header.js";
 
 export interface GenerateRunOptions {
@@ -27,6 +27,8 @@ export interface GenerateRunOptions {
   readonly cacheDir?: string | null;
   /** Proto root as shown in error positions (default: relative to the cwd). */
   readonly displayRoot?: string;
+  /** Overwrite generated files edited since evt wrote them (never files evt did not write). */
+  readonly force?: boolean;
 }
 
 export interface GenerateRunResult {
@@ -145,6 +147,9 @@ export async function runGenerate(options: GenerateRunOptions): Promise<Generate
   const outDir = path.resolve(options.outDir ?? config.out);
   const cacheDir = options.cacheDir === undefined ? path.join(config.baseDir, ".cache", "evt") : options.cacheDir;
   const elapsed = (): number => Math.round(performance.now() - started);
+  // Refuse a location evt may not write before the expensive part (the write re-checks it).
+  if (options.check) assertOutputLocation(outDir);
+  else ownedOutput(outDir);
 
   let input: string | undefined;
   if (cacheDir !== null && existsSync(config.protoRoot)) {
@@ -166,7 +171,7 @@ export async function runGenerate(options: GenerateRunOptions): Promise<Generate
   const files = await generateFiles(config, options.displayRoot);
   const hashes = contentHashes(files);
   const diff = diffOutput(outDir, hashes);
-  const written = options.check ? false : writeOutput(outDir, files, diff);
+  const written = options.check ? false : writeOutput(outDir, files, diff, { force: options.force ?? false });
   if (cacheDir !== null && input !== undefined) {
     // Stamps only of files now known to hold the generated content (after a check: those not reported).
     const differing = options.check ? new Set([...diff.missing, ...diff.stale]) : new Set<string>();
@@ -194,8 +199,10 @@ export function formatGenerateSummary(r: GenerateRunResult, check: boolean, disp
     return lines.join("\n");
   }
   for (const [kind, n] of Object.entries(r.counts)) lines.push(`  ${kind.padEnd(14)} ${n}`);
+  // The manifest is bookkeeping, not one of the generated files counted here.
+  const count = (ps: readonly string[]): number => ps.filter((p) => p !== MANIFEST_FILE).length;
   const what = r.written
-    ? `wrote ${r.files} files to ${displayOut} (${r.diff.missing.length} new, ${r.diff.stale.length} changed, ${r.diff.extra.length} removed)`
+    ? `wrote ${r.files} files to ${displayOut} (${count(r.diff.missing)} new, ${count(r.diff.stale)} changed, ${r.diff.extra.length} removed)`
     : `${displayOut} is up to date (${r.files} files, nothing written${r.cacheHit ? ", cached" : ""})`;
   return [...lines, `${what} in ${secs} s`].join("\n");
 }

@@ -21,6 +21,7 @@ import type { BatchConfig } from "../config/schema.js";
 import { EvtError, type Diagnostic } from "../errors.js";
 import type { LoadedContracts } from "../model/build-catalog.js";
 import type { Catalog, EventModel } from "../model/catalog.js";
+import { keyProblem } from "../model/key-path.js";
 import { sinkTableName, sinkTables, type SinkTable } from "../warehouse/sink-table.js";
 import { CATALOG_JSON_PATH, emitCatalogJson } from "./catalog-json.js";
 import { emitKafkaConnect, kafkaConnectPath } from "./sinks/kafka-connect.js";
@@ -81,14 +82,21 @@ function topLevelNamesByFile(catalog: Catalog): Map<string, string[]> {
   return out;
 }
 
-/** Resolves every sink table; any problem (names, collisions, keys) stops generation with positions. */
+/**
+ * Resolves every sink table; any problem (names, collisions, keys) stops generation with
+ * positions. Each check is the function lint's rule calls too (warehouse/, model/key-path.ts).
+ */
 export function resolveSinkTables(catalog: Catalog, options: Pick<GenerateOptions, "schemaPrefix" | "displayRoot">): SinkTable[] {
   const diags: Diagnostic[] = [];
+  for (const e of catalog.events) {
+    const problem = keyProblem(e, catalog);
+    if (problem) diags.push({ ...e.optionPosition, message: problem.message });
+  }
   const tables = sinkTables(catalog, { schemaPrefix: options.schemaPrefix }, diags);
   if (diags.length > 0) {
     const root = options.displayRoot ?? "";
     const shown = diags.map((d) => ({ ...d, file: root ? path.join(root, d.file) : d.file }));
-    throw new EvtError(`cannot generate: ${diags.length} warehouse mapping problem(s) in the contracts`, shown);
+    throw new EvtError(`cannot generate: ${diags.length} problem(s) in the contracts (evt lint reports them too)`, shown);
   }
   return tables;
 }

@@ -1,18 +1,34 @@
 /**
- * Writes or checks the output directory of `evt generate`. A write never leaves a half-written
- * directory: everything goes into a sibling temp directory that then replaces the old one with
- * renames; when nothing differs, nothing is written at all. `--check` compares without writing.
+ * Writes or checks the output directory of `evt generate`, under one ownership rule
+ * (docs/decisions.md D40): evt replaces or removes only files it wrote itself, recorded with their
+ * hashes in the manifest `.evt-manifest.json` inside the output directory. Anything else there
+ * (a user's file, `.git`, sources) is never read for removal, overwritten or deleted.
  *
- * The output directory belongs to `evt generate`, except PRESERVED_DIRS (written by other
- * commands, e.g. reviewed migrations), which are carried over on a swap and ignored by checks.
+ * - An existing directory with content and no manifest is refused (evt did not create it).
+ * - A planned path held by a file the manifest does not list is refused (a user's file).
+ * - A generated file edited since evt wrote it is refused unless `force` (the edit would be lost).
+ *
+ * A write is atomic per file: new content is staged inside the output directory and renamed into
+ * place, and the manifest (renamed last) lists both old and new hashes while files move, so a
+ * crash mid-way leaves whole files that the next run still recognises as its own. When nothing
+ * differs, nothing is written at all. `--check` compares without writing.
+ *
+ * PRESERVED_DIRS are written by other evt commands (reviewed migrations): generate never plans
+ * files there, and a directory holding only them counts as empty.
  */
 import { createHash } from "node:crypto";
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { EvtError } from "../errors.js";
+import { EvtError, OutputOwnershipError } from "../errors.js";
 import { MIGRATIONS_DIR } from "./layout.js";
 
 export const PRESERVED_DIRS: readonly string[] = [MIGRATIONS_DIR];
+
+/** The manifest of what `evt generate` wrote, inside the output directory. */
+export const MANIFEST_FILE = ".evt-manifest.json";
+const MANIFEST_VERSION = 1;
+/** Staging directories and manifest temp files of a write in progress (or of a crashed one). */
+const STAGING_PREFIX = ".evt-staging-";
 
 export interface PlannedFile {
   readonly path: string;
@@ -20,12 +36,19 @@ export interface PlannedFile {
 }
 
 export interface OutputDiff {
-  /** Expected but absent. */
+  /** Expected but absent (the manifest included). */
   readonly missing: readonly string[];
-  /** Present with different content. */
+  /** Present with different content (the manifest included). */
   readonly stale: readonly string[];
-  /** Present but not produced by generate. */
+  /** Written by an earlier run (listed in the manifest) but no longer generated: a write removes them. */
   readonly extra: readonly string[];
+}
+
+export interface Manifest {
+  /** Path → sha256 of the content evt wrote. */
+  readonly files: Readonly<Record<string, string>>;
+  /** Only while a write is in progress: the hashes being written (either may be on disk after a crash). */
+  readonly pending?: Readonly<Record<string, string>>;
 }
 
 export const isClean = (d: OutputDiff): boolean => d.missing.length + d.stale.length + d.extra.length === 0;
@@ -35,6 +58,11 @@ export function sha256(content: string | Buffer): string {
 }
 
 const isPreserved = (rel: string): boolean => PRESERVED_DIRS.some((d) => rel === d || rel.startsWith(`${d}/`));
+
+/** How a directory is named in messages: relative to the cwd. */
+function shown(abs: string): string {
+  return path.relative(process.cwd(), abs) || ".";
+}
 
 /** Every file under `dir` (relative, `/`-separated, sorted), preserved dirs skipped; [] when absent. */
 export function listOutputFiles(dir: string): string[] {
@@ -56,6 +84,46 @@ export function contentHashes(files: readonly PlannedFile[]): Map<string, string
   return new Map(files.map((f) => [f.path, sha256(f.content)]));
 }
 
+const sortedRecord = (entries: Iterable<readonly [string, string]>): Record<string, string> =>
+  Object.fromEntries([...entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+
+/** The manifest's text for a set of generated files: deterministic (sorted, no timestamps), so it can be committed. */
+export function manifestText(hashes: ReadonlyMap<string, string>, pending?: ReadonlyMap<string, string>): string {
+  const body = {
+    about: "Files written by evt generate, with their sha256. evt replaces or removes only these; everything else here is left alone.",
+    version: MANIFEST_VERSION,
+    files: sortedRecord(hashes),
+    ...(pending ? { pending: sortedRecord(pending) } : {}),
+  };
+  return JSON.stringify(body, null, 2) + "\n";
+}
+
+/** The manifest of `dir`, undefined when there is none; a manifest that is not evt's is refused. */
+export function readManifest(dir: string): Manifest | undefined {
+  const file = path.join(dir, MANIFEST_FILE);
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT" || (e as NodeJS.ErrnoException).code === "ENOTDIR") return undefined;
+    throw new EvtError(`cannot read ${path.join(shown(dir), MANIFEST_FILE)}: ${(e as Error).message}`, [], { cause: e });
+  }
+  try {
+    const m = JSON.parse(text) as { version?: unknown; files?: unknown; pending?: unknown };
+    const isMap = (v: unknown): v is Record<string, string> => typeof v === "object" && v !== null && Object.values(v).every((h) => typeof h === "string");
+    if (m.version === MANIFEST_VERSION && isMap(m.files) && (m.pending === undefined || isMap(m.pending))) {
+      return { files: m.files, ...(m.pending ? { pending: m.pending } : {}) };
+    }
+  } catch {
+    // reported below
+  }
+  throw new OutputOwnershipError(
+    `${path.join(shown(dir), MANIFEST_FILE)} is not a manifest written by evt generate. Restore it from version control, or generate into a new directory.`,
+    shown(dir),
+    [MANIFEST_FILE],
+  );
+}
+
 /** A file's size and modification time: unchanged stamp, unchanged content (as git's index assumes). */
 export function fileStamp(abs: string): string {
   const s = statSync(abs);
@@ -75,27 +143,44 @@ export function fileStamps(dir: string, paths: Iterable<string>): Map<string, st
   return out;
 }
 
+/** sha256 of a file, undefined when it does not exist (or is not a regular file). */
+function hashOnDisk(abs: string): string | undefined {
+  try {
+    return sha256(readFileSync(abs));
+  } catch {
+    return undefined;
+  }
+}
+
+const byName = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
 /**
- * Compares planned content (or content hashes) with what is on disk. `stamps` (recorded when the
- * files were known to hold the expected content) let an unchanged file skip the read and hash.
+ * Compares planned content (or content hashes) with what is on disk: only the planned paths, the
+ * manifest, and the files the manifest lists are looked at (never the rest of the directory).
+ * `stamps` (recorded when the files were known to hold the expected content) let an unchanged
+ * file skip the read and hash.
  */
 export function diffOutput(dir: string, files: readonly PlannedFile[] | ReadonlyMap<string, string>, stamps?: ReadonlyMap<string, string>): OutputDiff {
   const expected = files instanceof Map ? (files as ReadonlyMap<string, string>) : contentHashes(files as readonly PlannedFile[]);
-  const present = listOutputFiles(dir);
-  const presentSet = new Set(present);
   const missing: string[] = [];
   const stale: string[] = [];
-  for (const [rel, hash] of [...expected].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    if (!presentSet.has(rel)) {
-      missing.push(rel);
-      continue;
-    }
+  for (const [rel, hash] of [...expected, [MANIFEST_FILE, sha256(manifestText(expected))] as const].sort(([a], [b]) => byName(a, b))) {
     const abs = path.join(dir, rel);
     const stamp = stamps?.get(rel);
-    if (stamp !== undefined && fileStamp(abs) === stamp) continue;
-    if (sha256(readFileSync(abs)) !== hash) stale.push(rel);
+    if (stamp !== undefined && existsSync(abs) && fileStamp(abs) === stamp) continue;
+    const actual = hashOnDisk(abs);
+    if (actual === undefined) missing.push(rel);
+    else if (actual !== hash) stale.push(rel);
   }
-  const extra = present.filter((p) => !expected.has(p));
+  let owned: Manifest | undefined;
+  try {
+    owned = readManifest(dir);
+  } catch {
+    owned = undefined; // a foreign manifest owns nothing (a write refuses it; a check reports it stale)
+  }
+  const extra = Object.keys(owned?.files ?? {})
+    .filter((p) => !expected.has(p) && existsSync(path.join(dir, p)))
+    .sort(byName);
   return { missing, stale, extra };
 }
 
@@ -110,44 +195,154 @@ function removeQuietly(p: string): void {
 
 function notWritable(dir: string, e: unknown): EvtError {
   const err = e as NodeJS.ErrnoException;
-  return new EvtError(`output directory ${dir} is not writable: ${err.message}`, [], { cause: e });
+  return new EvtError(`output directory ${shown(dir)} is not writable: ${err.message}`, [], { cause: e });
+}
+
+/** Entries of `dir` that count as content: everything except evt's own manifest, staging leftovers and preserved dirs. */
+function foreignEntries(dir: string): string[] {
+  return readdirSync(dir).filter((n) => n !== MANIFEST_FILE && !n.startsWith(STAGING_PREFIX) && !preservedOnly(path.join(dir, n), n));
+}
+
+/** A preserved dir, or a directory holding nothing but (parents of) preserved dirs, e.g. `snowflake/` with only `migrations/`. */
+function preservedOnly(abs: string, rel: string): boolean {
+  if (isPreserved(rel)) return true;
+  if (!PRESERVED_DIRS.some((d) => d.startsWith(`${rel}/`)) || !statSync(abs).isDirectory()) return false;
+  return readdirSync(abs).every((n) => preservedOnly(path.join(abs, n), `${rel}/${n}`));
+}
+
+/** Refuses an output path that exists and is not a directory. */
+export function assertOutputLocation(dir: string): void {
+  const abs = path.resolve(dir);
+  if (existsSync(abs) && !statSync(abs).isDirectory()) {
+    throw new OutputOwnershipError(`output ${shown(abs)} is a file, not a directory. Pass --out a directory (new, empty, or one evt generate wrote).`, shown(abs));
+  }
 }
 
 /**
- * Replaces `dir` with exactly `files` (preserved dirs kept). Returns false when the directory
- * already matched (nothing written). Throws EvtError when the location cannot be written.
+ * Checks that evt may write into `dir` before anything is generated, and returns what it owns
+ * there. Refuses a path that is a file and a non-empty directory without a manifest.
  */
-export function writeOutput(dir: string, files: readonly PlannedFile[], diff = diffOutput(dir, files)): boolean {
+export function ownedOutput(dir: string): Manifest {
+  const abs = path.resolve(dir);
+  assertOutputLocation(abs);
+  if (!existsSync(abs)) return { files: {} };
+  const manifest = readManifest(abs);
+  if (manifest) return manifest;
+  const foreign = foreignEntries(abs);
+  if (foreign.length > 0) {
+    throw new OutputOwnershipError(
+      `output directory ${shown(abs)} is not empty and has no ${MANIFEST_FILE}, so evt did not create it and will not write into it. ` +
+        `Pass --out a new or empty directory (e.g. ${path.join(shown(abs), "gen")}).`,
+      shown(abs),
+      foreign.sort(byName),
+    );
+  }
+  return { files: {} };
+}
+
+/** Whether the file on disk still holds what evt wrote (either hash of an interrupted write counts). */
+function isOwnContent(manifest: Manifest, rel: string, actual: string): boolean {
+  return manifest.files[rel] === actual || manifest.pending?.[rel] === actual;
+}
+
+const isOwned = (manifest: Manifest, rel: string): boolean => rel in manifest.files || (manifest.pending !== undefined && rel in manifest.pending);
+
+/** Refuses before anything moves: planned paths held by a user's file, and (without force) edited generated files. */
+function assertNoConflicts(abs: string, manifest: Manifest, expected: ReadonlyMap<string, string>, touched: readonly string[], force: boolean): void {
+  const foreign: string[] = [];
+  const edited: string[] = [];
+  for (const rel of touched) {
+    const actual = hashOnDisk(path.join(abs, rel));
+    if (actual === undefined || actual === expected.get(rel)) continue;
+    if (!isOwned(manifest, rel)) foreign.push(rel);
+    else if (!isOwnContent(manifest, rel, actual)) edited.push(rel);
+  }
+  const list = (ps: string[]): string => ps.slice(0, 5).map((p) => path.join(shown(abs), p)).join(", ") + (ps.length > 5 ? ` and ${ps.length - 5} more` : "");
+  if (foreign.length > 0) {
+    throw new OutputOwnershipError(
+      `${list(foreign)} ${foreign.length === 1 ? "is" : "are"} not listed in ${MANIFEST_FILE}, so evt did not write ${foreign.length === 1 ? "it" : "them"} and will not replace ${foreign.length === 1 ? "it" : "them"}. Move ${foreign.length === 1 ? "it" : "them"} out of ${shown(abs)}, or generate into another directory.`,
+      shown(abs),
+      foreign,
+    );
+  }
+  if (edited.length > 0 && !force) {
+    throw new OutputOwnershipError(
+      `${list(edited)} ${edited.length === 1 ? "was" : "were"} edited after evt generate wrote ${edited.length === 1 ? "it" : "them"}. Revert the edit (or delete the file), or rerun with --force to overwrite it.`,
+      shown(abs),
+      edited,
+    );
+  }
+}
+
+/** Writes `content` to `file` through a temp file and a rename (never a half-written file). */
+function writeAtomically(file: string, content: string, tag: string): void {
+  const tmp = path.join(path.dirname(file), `${STAGING_PREFIX}${tag}-${path.basename(file)}`);
+  writeFileSync(tmp, content);
+  renameSync(tmp, file);
+}
+
+/** Removes `rel`'s parent directories that are now empty, up to (not including) the output directory. */
+function pruneEmptyParents(abs: string, rel: string): void {
+  for (let d = path.posix.dirname(rel); d !== "."; d = path.posix.dirname(d)) {
+    try {
+      rmdirSync(path.join(abs, d)); // fails when not empty: then every parent is non-empty too
+    } catch {
+      return;
+    }
+  }
+}
+
+/** Leftovers of a crashed write (staging dirs and temp files evt names `.evt-staging-*`). */
+function removeStagingLeftovers(abs: string): void {
+  for (const n of readdirSync(abs)) if (n.startsWith(STAGING_PREFIX)) rmSync(path.join(abs, n), { recursive: true, force: true });
+}
+
+export interface WriteOutputOptions {
+  /** Overwrite (or remove) generated files that were edited since evt wrote them. */
+  readonly force?: boolean;
+}
+
+/**
+ * Makes the owned part of `dir` exactly `files` (plus the manifest). Returns false when it
+ * already matched (nothing written). Throws OutputOwnershipError (nothing written) when the
+ * ownership rule forbids the write, EvtError when the location cannot be written.
+ */
+export function writeOutput(dir: string, files: readonly PlannedFile[], diff = diffOutput(dir, files), options: WriteOutputOptions = {}): boolean {
   if (isClean(diff)) return false;
   const abs = path.resolve(dir);
-  const parent = path.dirname(abs);
+  const manifest = ownedOutput(abs);
+  const expected = contentHashes(files);
+  const differing = new Set([...diff.missing, ...diff.stale]);
+  const changed = files.filter((f) => differing.has(f.path));
+  assertNoConflicts(abs, manifest, expected, [...changed.map((f) => f.path), ...diff.extra], options.force ?? false);
+
   const tag = `${process.pid}-${Date.now().toString(36)}`;
-  const tmp = path.join(parent, `.${path.basename(abs)}.evt-tmp-${tag}`);
-  const old = path.join(parent, `.${path.basename(abs)}.evt-old-${tag}`);
+  const staging = path.join(abs, `${STAGING_PREFIX}${tag}`);
   try {
-    if (existsSync(abs) && !statSync(abs).isDirectory()) throw Object.assign(new Error("exists and is not a directory"), { code: "ENOTDIR" });
-    mkdirSync(parent, { recursive: true });
-    mkdirSync(tmp);
-    // Each directory once (2,000+ files share ~100 directories), then the files.
-    for (const d of new Set(files.map((f) => path.posix.dirname(f.path)))) mkdirSync(path.join(tmp, d), { recursive: true });
-    for (const f of files) writeFileSync(path.join(tmp, f.path), f.content);
-    for (const d of PRESERVED_DIRS) {
-      const src = path.join(abs, d);
-      if (existsSync(src)) cpSync(src, path.join(tmp, d), { recursive: true });
+    mkdirSync(abs, { recursive: true });
+    removeStagingLeftovers(abs);
+    mkdirSync(staging);
+    for (const [i, f] of changed.entries()) writeFileSync(path.join(staging, String(i)), f.content);
+    // The journal: old and new hashes both count as evt's while files move.
+    const union = new Map([...Object.entries(manifest.files), ...Object.entries(manifest.pending ?? {})]);
+    writeAtomically(path.join(abs, MANIFEST_FILE), manifestText(union, expected), tag);
+  } catch (e) {
+    removeQuietly(staging);
+    throw notWritable(abs, e);
+  }
+  try {
+    // Each directory once (2,000+ files share ~100 directories), then one rename per file.
+    for (const d of new Set(changed.map((f) => path.posix.dirname(f.path)))) mkdirSync(path.join(abs, d), { recursive: true });
+    for (const [i, f] of changed.entries()) renameSync(path.join(staging, String(i)), path.join(abs, f.path));
+    for (const rel of diff.extra) {
+      unlinkSync(path.join(abs, rel));
+      pruneEmptyParents(abs, rel);
     }
+    writeAtomically(path.join(abs, MANIFEST_FILE), manifestText(expected), tag);
   } catch (e) {
-    removeQuietly(tmp);
-    throw notWritable(dir, e);
+    throw notWritable(abs, e);
+  } finally {
+    removeQuietly(staging);
   }
-  // The swap: two renames in the same parent directory.
-  try {
-    if (existsSync(abs)) renameSync(abs, old);
-    renameSync(tmp, abs);
-  } catch (e) {
-    if (!existsSync(abs) && existsSync(old)) renameSync(old, abs);
-    removeQuietly(tmp);
-    throw notWritable(dir, e);
-  }
-  rmSync(old, { recursive: true, force: true });
   return true;
 }

@@ -3,10 +3,11 @@
  * callers start buf first and load protobuf-es and the model while it compiles.
  */
 import { execFile } from "node:child_process";
-import { existsSync, statSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { EvtError, ProtoCompileError, type Diagnostic } from "../errors.js";
+import { VOCABULARY_PROTO } from "../vocabulary/paths.js";
 
 const require = createRequire(import.meta.url);
 
@@ -92,14 +93,18 @@ export function parseBufDiagnostics(stderr: string): Diagnostic[] {
  * included, source info kept; decode with buf-build.ts or descriptor-set.ts). Throws
  * ProtoCompileError with buf's positioned diagnostics when it does not compile.
  */
-export async function buildDescriptorSetBytes(root: string): Promise<Uint8Array> {
-  const abs = path.resolve(root);
+export async function buildDescriptorSetBytes(rootAsGiven: string): Promise<Uint8Array> {
+  const abs = path.resolve(rootAsGiven);
+  // Paths in messages are relative to the cwd, however the root was passed.
+  const root = path.isAbsolute(rootAsGiven) ? path.relative(process.cwd(), abs) || "." : rootAsGiven;
   if (!existsSync(abs) || !statSync(abs).isDirectory()) {
     throw new EvtError(`proto root ${root} does not exist or is not a directory`);
   }
   const res = await runBuf(["build", ".", "--as-file-descriptor-set", "--error-format=json", "-o", "-#format=binpb"], abs);
   if (res.code !== 0) {
     const diags = parseBufDiagnostics(res.stderr);
+    const missing = missingImports(diags, abs);
+    if (missing.length > 0) throw missingImportError(missing, root);
     if (diags.length > 0) {
       throw new ProtoCompileError(`${root}: ${diags.length} compile error(s)`, diags.map((d) => ({ ...d, file: path.join(root, d.file) })));
     }
@@ -108,4 +113,38 @@ export async function buildDescriptorSetBytes(root: string): Promise<Uint8Array>
     throw new ProtoCompileError(`buf build failed in ${root}: ${msg}`);
   }
   return res.stdout;
+}
+
+/** buf's "imported file does not exist" diagnostics, with the import path read from the source line. */
+function missingImports(diags: readonly Diagnostic[], abs: string): (Diagnostic & { readonly imported: string })[] {
+  return diags.flatMap((d) => {
+    if (!/imported file does not exist/.test(d.message)) return [];
+    let line = "";
+    try {
+      line = readFileSync(path.join(abs, d.file), "utf8").split("\n")[d.line - 1] ?? "";
+    } catch {
+      // unreadable: the import stays unnamed
+    }
+    const imported = /import\s+(?:public\s+|weak\s+)?"([^"]+)"/.exec(line)?.[1] ?? "?";
+    return [{ ...d, imported }];
+  });
+}
+
+/**
+ * A missing import makes buf report every use of its names too (21 errors for the vocabulary);
+ * only the imports themselves are reported, each naming the file, with the fix for evt's own.
+ */
+function missingImportError(missing: readonly (Diagnostic & { readonly imported: string })[], root: string): ProtoCompileError {
+  const names = [...new Set(missing.map((m) => m.imported))];
+  const vocabulary = names.includes(VOCABULARY_PROTO);
+  const files = [...new Set(missing.map((m) => path.join(root, m.file)))];
+  const importer = files.length === 1 ? files[0] : `${files[0]} (and ${files.length - 1} more)`;
+  const what = `${importer} imports ${names.map((n) => `"${n}"`).join(", ")}, which ${names.length === 1 ? "is" : "are"} not under ${root}/.`;
+  const fix = vocabulary
+    ? ` "${VOCABULARY_PROTO}" is evt's vocabulary: run evt init to copy it into ${path.join(root, VOCABULARY_PROTO)}.`
+    : " Add the imported files under the proto root, or fix the import paths (they are relative to the proto root).";
+  return new ProtoCompileError(
+    `${what}${fix}`,
+    missing.map((m) => ({ file: path.join(root, m.file), line: m.line, column: m.column, message: `import "${m.imported}" not found` })),
+  );
 }

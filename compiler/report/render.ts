@@ -15,7 +15,7 @@ export const FINDINGS_JSON_VERSION = 1;
 export interface RenderOptions {
   /** Command that produced the findings (`lint`, `check-compat`), recorded in the JSON envelope. */
   readonly command: string;
-  /** Text format: group lines under a header per file (check-compat). */
+  /** Text format: a blank line between files (check-compat); lines are never indented. */
   readonly groupByFile?: boolean;
 }
 
@@ -45,18 +45,13 @@ export function formatSummaryLine(s: FindingSummary): string {
 export function renderText(findings: readonly Finding[], options: RenderOptions): string {
   const sorted = sortFindings(findings);
   const lines: string[] = [];
-  if (options.groupByFile) {
-    let current: string | undefined;
-    for (const f of sorted) {
-      if (f.file !== current) {
-        if (current !== undefined) lines.push("");
-        lines.push(`${f.file}:`);
-        current = f.file;
-      }
-      lines.push(`  ${formatFindingLine(f)}`);
-    }
-  } else {
-    for (const f of sorted) lines.push(formatFindingLine(f));
+  // Every finding line starts with file:line:col (editors' and CI's problem matchers read them);
+  // grouping only separates files with a blank line, never indents.
+  let current: string | undefined;
+  for (const f of sorted) {
+    if (options.groupByFile && current !== undefined && f.file !== current) lines.push("");
+    lines.push(formatFindingLine(f));
+    current = f.file;
   }
   if (lines.length > 0) lines.push("");
   lines.push(formatSummaryLine(summarize(sorted)));

@@ -3,7 +3,9 @@ import path from "node:path";
 import { buildDescriptorSet } from "../load/buf-build.js";
 import { runProtocGenEs, type GeneratedFile } from "../emit/ts/protoc-gen-es.js";
 
-export const VOCABULARY_PROTO = "evt/v1/options.proto";
+import { VOCABULARY_PROTO } from "./paths.js";
+
+export { VOCABULARY_PROTO };
 
 export async function vocabularyFiles(repoRoot: string): Promise<GeneratedFile[]> {
   const { set } = await buildDescriptorSet(path.join(repoRoot, "proto/evt"));

@@ -21,3 +21,12 @@ export function columnTypeProblem(field: Pick<FieldModel, "type" | "repeated">, 
   const row = mappingRowOf(field);
   return overrideProblem(row.kind, row.snowflake, columnType);
 }
+
+/**
+ * Whether `columnType` is an override lint accepts for a column of mapping row `mappingId`: advice
+ * that suggests a column_type (migrations.ts) checks it first, so evt never suggests what it rejects.
+ */
+export function overrideFitsRow(mappingId: string, columnType: string): boolean {
+  const row = mappingRow(mappingId);
+  return overrideProblem(row.kind, row.snowflake, columnType) === undefined;
+}

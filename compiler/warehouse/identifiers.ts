@@ -35,18 +35,29 @@ export const SNOWFLAKE_RESERVED_WORDS: ReadonlySet<string> = new Set([
 /** Sink tables add metadata columns (event id, time, topic, partition, offset…) named `EVT_*`. */
 export const METADATA_COLUMN_PREFIX = "EVT_";
 
-/** Why a column name cannot be used, or undefined when it can. */
+/**
+ * Why a column name cannot be used, or undefined when it can: the one check lint
+ * (EVT_RESERVED_COLUMN) and generate (sink-table.ts) both apply, so `column: "speed"` fails both.
+ */
 export function columnNameProblem(name: string): string | undefined {
+  if (name.length === 0) return "the column name is empty";
   const upper = name.toUpperCase();
   if (SNOWFLAKE_RESERVED_WORDS.has(upper)) return `"${name}" is a Snowflake reserved word`;
   if (upper.startsWith(METADATA_COLUMN_PREFIX)) return `"${name}" uses the ${METADATA_COLUMN_PREFIX} prefix reserved for evt's metadata columns`;
   if (name.length > MAX_IDENTIFIER_LENGTH) return `"${name.slice(0, 40)}…" is longer than ${MAX_IDENTIFIER_LENGTH} characters`;
-  if (name.length === 0) return "the column name is empty";
+  if (!IDENTIFIER_PATTERN.test(name)) return `"${name}" is not UPPER_SNAKE (A-Z, 0-9, _; not starting with a digit); write column: "${upperSnake(name).replace(/[^A-Z0-9_]/g, "_")}"`;
   return undefined;
 }
 
 /** Sink table: `SCHEMA.TABLE`, upper-case unquoted-identifier syntax (emitted SQL quotes it, so case matters). */
 export const SINK_TABLE_PATTERN = /^[A-Z_][A-Z0-9_$]*\.[A-Z_][A-Z0-9_$]*$/;
+
+/** Why a sink's `table` cannot be used, or undefined (lint's EVT_SINK_TABLE_NAME and generate both call this). */
+export function sinkTableNameProblem(table: string): string | undefined {
+  if (SINK_TABLE_PATTERN.test(table)) return undefined;
+  const suggestion = table.toUpperCase();
+  return SINK_TABLE_PATTERN.test(suggestion) ? `sink table "${table}" is not upper-case; write table: "${suggestion}"` : `sink table "${table}" is not upper-case SCHEMA.TABLE`;
+}
 
 /** Emitted identifiers: upper-case letters, digits and underscores, not starting with a digit. */
 export const IDENTIFIER_PATTERN = /^[A-Z_][A-Z0-9_]*$/;

@@ -10,6 +10,7 @@ import type { Catalog, EventModel, SinkModel, SourcePosition } from "../model/ca
 import { emitTableDdl } from "../emit/snowflake/table-ddl.js";
 import { columnComment, qualifiedTable as qualified } from "../emit/snowflake/pii.js";
 import { sqlString } from "../emit/snowflake/sql-text.js";
+import { overrideFitsRow } from "./column-types.js";
 import { quoteIdent } from "./identifiers.js";
 import { parseSqlType } from "./mapping.js";
 import { sinkTable, type SinkTable, type SinkTableOptions, type WarehouseColumn } from "./sink-table.js";
@@ -135,7 +136,10 @@ export function diffTable(before: SinkTable, beforeCatalog: Catalog, after: Sink
         kind: "column_type_changed",
         table,
         column: c.name,
-        message: `Column "${c.name}" of table ${table} changed type from ${prev.sqlType} to ${c.sqlType} (${change.why}), which no migration can express. Add a new field (new column) instead, or pin the old type with column_type`,
+        // Pinning the old type is advised only where lint accepts that column_type on the new field.
+        message: `Column "${c.name}" of table ${table} changed type from ${prev.sqlType} to ${c.sqlType} (${change.why}), which no migration can express. ${
+          overrideFitsRow(c.mappingId, prev.sqlType) ? `Pin the old type with column_type: "${prev.sqlType}", or add a new field (new column) instead` : "Add a new field (new column) instead"
+        }`,
         position: c.position,
       });
     } else if (change.kind === "widen") {

@@ -8,7 +8,7 @@ import type { Catalog, EventModel, FieldModel, PiiClass, SinkModel, SourcePositi
 import type { Diagnostic } from "../errors.js";
 import { columnTypeProblem, mappingRowOf } from "./column-types.js";
 import { eventColumns, type ColumnSource } from "./columns.js";
-import { columnNameProblem, findCollisions, identifierProblem, SINK_TABLE_PATTERN } from "./identifiers.js";
+import { columnNameProblem, findCollisions, sinkTableNameProblem } from "./identifiers.js";
 import { APPEND_MERGE_KEY, duckdbTypeFor, mappingRow, METADATA_COLUMNS, type ColumnKind } from "./mapping.js";
 
 export interface WarehouseColumn {
@@ -159,43 +159,33 @@ export function sinkTableName(sink: SinkModel, options: SinkTableOptions): { sch
 
 /** Resolves one sink; problems (bad names, collisions, unknown cluster/merge columns) go to `diags`. */
 export function sinkTable(event: EventModel, sink: SinkModel, catalog: Catalog, options: SinkTableOptions, diags: Diagnostic[]): SinkTable {
-  const written = sink.table.toUpperCase();
-  if (!SINK_TABLE_PATTERN.test(written)) {
-    diags.push({ ...sink.position, message: `${event.fullName}: sink table "${sink.table}" is not SCHEMA.TABLE` });
-  }
+  const tableProblem = sinkTableNameProblem(sink.table);
+  if (tableProblem) diags.push({ ...sink.position, message: `${event.fullName}: ${tableProblem}` });
   const { schema, table } = sinkTableName(sink, options);
 
   const columns = eventColumns(event.message, catalog, { flatten: sink.flattenNested }).map((c) => resolveColumn(c, event, catalog, diags));
   for (const c of columns) {
-    const problem = identifierProblem(c.name) ?? columnNameProblem(c.name);
+    const problem = columnNameProblem(c.name);
     if (problem) diags.push({ ...c.position, message: `${event.fullName} → ${sink.table}: column ${problem}` });
   }
   for (const group of findCollisions([...METADATA_COLUMNS.map((m) => m.name), ...columns.map((c) => c.name)])) {
-    const culprit = columns.find((c) => c.name.toUpperCase() === group[0]!.toUpperCase());
+    // The column that collides with an earlier one (where lint's EVT_COLUMN_COLLISION points).
+    const same = columns.filter((c) => c.name.toUpperCase() === group[0]!.toUpperCase());
+    const culprit = same[1] ?? same[0];
     diags.push({ ...(culprit?.position ?? sink.position), message: `${event.fullName} → ${sink.table}: columns collide after case folding: ${group.join(", ")}` });
   }
 
-  const known = new Map(columns.map((c) => [c.name, c]));
   const clusterBy = sink.clusterBy.map((c) => {
-    const name = c.toUpperCase();
-    if (!known.has(name) && !METADATA_COLUMNS.some((m) => m.name === name)) {
-      diags.push({ ...sink.position, message: `${event.fullName} → ${sink.table}: cluster_by column "${c}" is not a column of the table` });
-    }
-    return name;
+    const problem = clusterColumnProblem(c, columns);
+    if (problem) diags.push({ ...sink.position, message: `${event.fullName} → ${sink.table}: ${problem}` });
+    return c.toUpperCase();
   });
 
   let mergeKey: string[] = [APPEND_MERGE_KEY];
   if (sink.mode === "UPSERT") {
-    const keyPath = event.key ?? [];
-    const keyColumn = columns.find((c) => c.kind !== "oneof_case" && c.path.join(".") === keyPath.join("."));
-    if (keyPath.length === 0 || !keyColumn) {
-      diags.push({
-        ...sink.position,
-        message: `${event.fullName} → ${sink.table}: UPSERT needs the event key as a column (key ${keyPath.length ? `"${keyPath.join(".")}" is inside a VARIANT; set flatten_nested` : "is not set"})`,
-      });
-    } else {
-      mergeKey = [keyColumn.name];
-    }
+    const merge = upsertKeyColumn(event, columns);
+    if (typeof merge === "string") diags.push({ ...sink.position, message: `${event.fullName} → ${sink.table}: ${merge}` });
+    else mergeKey = [merge.name];
   }
   return { event, sink, schema, table, name: `${schema}.${table}`, mode: sink.mode, columns, mergeKey, clusterBy };
 }
@@ -210,4 +200,19 @@ export function sinkTables(catalog: Catalog, options: SinkTableOptions, diags: D
     }
   }
   return out;
+}
+
+/** Why a `cluster_by` entry names no column of the table, or undefined (shared with lint's EVT_SINK_CLUSTER_COLUMN). */
+export function clusterColumnProblem(entry: string, columns: readonly Pick<WarehouseColumn, "name">[]): string | undefined {
+  const name = entry.toUpperCase();
+  if (columns.some((c) => c.name === name) || METADATA_COLUMNS.some((m) => m.name === name)) return undefined;
+  return `cluster_by column "${entry}" is not a column of the table; name one of its columns (upper-case, as in the DDL)`;
+}
+
+/** The column an UPSERT merges on (the key's), or why there is none (shared with lint's EVT_UPSERT_WITHOUT_KEY). */
+export function upsertKeyColumn(event: EventModel, columns: readonly WarehouseColumn[]): WarehouseColumn | string {
+  const keyPath = event.key ?? [];
+  if (keyPath.length === 0) return "UPSERT needs the event key as a column, but the event has no key; set key, or use mode APPEND";
+  const keyColumn = columns.find((c) => c.kind !== "oneof_case" && c.path.join(".") === keyPath.join("."));
+  return keyColumn ?? `UPSERT needs the event key as a column, but key "${keyPath.join(".")}" is inside a VARIANT column; set flatten_nested: true on the sink`;
 }

@@ -42,24 +42,44 @@ describe("evt --help", () => {
 });
 
 describe("usage errors exit 2", () => {
-  it("unknown flag: oclif's message plus a usage hint", () => {
+  it("unknown flag: one sentence naming the command, a did-you-mean and the help hint", () => {
     const r = runEvt(["lint", "--no-such-flag"]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain("Nonexistent flag: --no-such-flag");
-    expect(r.stderr).toContain("See more help with evt lint --help");
+    expect(r.stderr).toBe("error: --no-such-flag is not a flag of evt lint. See evt lint --help.\n");
     expect(r.stdout).toBe("");
+    expect(runEvt(["lint", "--formt", "json"]).stderr).toBe("error: --formt is not a flag of evt lint. Did you mean --format? See evt lint --help.\n");
   });
 
   it("bad --format value", () => {
-    const r = runEvt(["lint", "--format", "xml"]);
+    const r = runEvt(["lint", "--format", "jsno"]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain("Expected --format=xml to be one of: text, json, github");
+    expect(r.stderr).toBe('error: --format jsno is not one of: text, json, github. Did you mean "json"? See evt lint --help.\n');
   });
 
-  it("unknown command", () => {
+  it("unknown command: did-you-mean for a typo (evt ddl aply), the command list otherwise", () => {
     const r = runEvt(["no-such-command"]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain("command no-such-command not found");
+    expect(r.stderr).toBe("error: evt no-such-command is not an evt command. Run evt --help for the list of commands.\n");
+    const typo = runEvt(["ddl", "aply"]);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toBe("error: evt ddl aply is not an evt command. Did you mean evt ddl apply?\n");
+    const stray = runEvt(["generate", "extra"]);
+    expect(stray.code).toBe(2);
+    expect(stray.stderr).toBe('error: evt generate takes no argument "extra". See evt generate --help.\n');
+  });
+
+  it("missing required flag: says what to add, as a sentence (not oclif's 'The following error occurred')", () => {
+    const r = runEvt(["check-compat"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe("error: evt check-compat needs --against REF. Baseline: git ref, proto directory, or buf image file. See evt check-compat --help.\n");
+  });
+
+  it("--mode takes mode names in any case (as buf and Confluent do), with did-you-mean for a typo", () => {
+    const ok = runEvt(["check-compat", "--against", "proto", "--mode", "full"]);
+    expect(ok.code, ok.stderr).toBe(0);
+    const typo = runEvt(["check-compat", "--against", "proto", "--mode", "fulll"]);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toMatch(/^error: --mode "fulll" is not one of: BACKWARD, FORWARD, FULL, .*\. Did you mean "FULL"\? See evt check-compat --help\.\n$/);
   });
 
   it("missing --config file", () => {
@@ -88,13 +108,13 @@ describe("input errors exit 2 with one clear message", () => {
 
   it.each([
     ["syntax error", HEADER + "message A {\n  string id = 1\n}\n", /t\/v1\/t\.proto:6:1: unexpected `}`/],
-    ["missing import", HEADER + 'import "nope/v1/missing.proto";\nmessage A { string id = 1; }\n', /t\/v1\/t\.proto:4:1: imported file does not exist/],
+    ["missing import", HEADER + 'import "nope/v1/missing.proto";\nmessage A { string id = 1; }\n', /t\/v1\/t\.proto:4:1: import "nope\/v1\/missing\.proto" not found/],
     ["unknown option", HEADER + 'message A {\n  option (evt.v1.evnt) = { topic: "a.b" };\n  string id = 1;\n}\n', /t\/v1\/t\.proto:5:11: cannot find `evt\.v1\.evnt`/],
   ])("%s → file:line:col", (_name, text, pattern) => {
     const cwd = project({ "t/v1/t.proto": text });
     const r = runEvt(["lint"], { cwd });
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^error: .*compile error/);
+    expect(r.stderr).toMatch(/^error: .*(compile error|imports "nope\/v1\/missing\.proto", which is not under)/);
     expect(r.stderr).toMatch(pattern);
   });
 

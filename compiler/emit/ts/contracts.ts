@@ -16,6 +16,7 @@ import { protoCamelCase, safeObjectProperty } from "@bufbuild/protobuf/reflect";
 import { EvtError } from "../../errors.js";
 import { generatedHeader } from "../header.js";
 import type { Catalog, EventModel, FieldModel, MessageModel } from "../../model/catalog.js";
+import { keyProblem, resolveKeyPath } from "../../model/key-path.js";
 
 export interface ContractNames {
   readonly contract: string;
@@ -61,35 +62,20 @@ function oneofProperty(name: string): string {
 
 /**
  * `(e) => e.courier?.courierId`: the key read through protobuf-es property names; oneof members
- * through their case. The key must end on a scalar (not bytes), an enum, or a scalar wrapper.
+ * through their case. Which keys are valid is decided by model/key-path.ts, as for lint.
  */
 export function keyOfExpression(event: EventModel, catalog: Catalog): string {
+  const problem = keyProblem(event, catalog);
+  const r = resolveKeyPath(event, catalog);
+  if (problem || !r?.ok) throw new EvtError(`cannot generate: ${problem?.message ?? `${event.fullName} has no key`}`, [{ ...event.optionPosition, message: problem?.message ?? "no key" }]);
   let expr = "e";
-  let msg: MessageModel | undefined = event.message;
-  const key = event.key ?? [];
-  key.forEach((name, i) => {
-    const field: FieldModel | undefined = msg?.fields.find((f) => f.name === name);
-    if (!field) throw new EvtError(`${event.fullName}: key "${key.join(".")}" names no field "${name}"`, [{ ...event.optionPosition, message: `key field "${name}" not found` }]);
-    const last = i === key.length - 1;
-    if (field.repeated || field.type.kind === "map") {
-      throw new EvtError(`${event.fullName}: key "${key.join(".")}" goes through repeated field "${name}"`, [{ ...field.position, message: "a key cannot be repeated or a map" }]);
-    }
+  const along = [...r.through, r.field];
+  along.forEach((field, i) => {
     const access = field.oneof
       ? `(${expr}.${oneofProperty(field.oneof)}.case === "${field.localName}" ? ${expr}.${oneofProperty(field.oneof)}.value : undefined)`
       : `${expr}.${field.localName}`;
-    if (last) {
-      const t = field.type;
-      const ok = (t.kind === "scalar" && t.scalar !== "bytes") || t.kind === "enum" || (t.kind === "message" && t.wellKnown?.endsWith("_value") && t.wellKnown !== "bytes_value");
-      if (!ok) throw new EvtError(`${event.fullName}: key "${key.join(".")}" is not a scalar field`, [{ ...field.position, message: "the key must be a scalar (not bytes), an enum or a scalar wrapper" }]);
-      expr = access;
-      return;
-    }
-    if (field.type.kind !== "message" || field.type.wellKnown) {
-      throw new EvtError(`${event.fullName}: key "${key.join(".")}" goes through non-message field "${name}"`, [{ ...field.position, message: "only the last key segment may be a scalar" }]);
-    }
     // Message fields are undefined when unset: keep walking with optional chaining.
-    expr = `${access}?`;
-    msg = catalog.messages[field.type.typeName];
+    expr = i === along.length - 1 ? access : `${access}?`;
   });
   return `(e) => ${expr}`;
 }

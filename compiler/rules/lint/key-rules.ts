@@ -1,40 +1,11 @@
-/** Key rules: the key path resolves to one scalar the producer can encode (string or integer). */
-import type { Catalog, EventModel, FieldModel } from "../../model/catalog.js";
+/**
+ * Key rules: the key path resolves to one string or integer field (the same functions decide
+ * what generate emits: model/key-path.ts), is always set on a valid event, and carries no PII.
+ */
+import { keyPii, keyProblem, keyUnsetReason, resolveKeyPath } from "../../model/key-path.js";
 import type { LintRule } from "./rule.js";
 
-/** Key encodings on the wire: UTF-8 for strings, decimal for integers (DESIGN "On the wire"). */
-const KEY_SCALARS = new Set([
-  "string", "int32", "int64", "uint32", "uint64", "sint32", "sint64", "fixed32", "fixed64", "sfixed32", "sfixed64",
-]);
-
-type Resolution =
-  | { readonly ok: true; readonly field: FieldModel; readonly through: readonly FieldModel[] }
-  | { readonly ok: false; readonly reason: string };
-
-/** Walks `key` through the event's message; intermediate segments must be singular messages. */
-export function resolveKeyPath(event: EventModel, catalog: Catalog): Resolution | undefined {
-  if (!event.key) return undefined;
-  let msg = event.message;
-  const through: FieldModel[] = [];
-  for (let i = 0; i < event.key.length; i++) {
-    const seg = event.key[i]!;
-    const field = msg.fields.find((f) => f.name === seg);
-    if (!field) return { ok: false, reason: `${msg.fullName} has no field "${seg}"` };
-    if (i === event.key.length - 1) return { ok: true, field, through };
-    through.push(field);
-    if (field.type.kind !== "message" || field.type.wellKnown) {
-      return { ok: false, reason: `"${seg}" is not a message, so "${event.key.slice(i + 1).join(".")}" cannot be inside it` };
-    }
-    const next = catalog.messages[field.type.typeName];
-    if (!next) return { ok: false, reason: `message ${field.type.typeName} of "${seg}" is not in the catalog` };
-    msg = next;
-  }
-  return undefined;
-}
-
-function keyText(e: EventModel): string {
-  return (e.key ?? []).join(".");
-}
+export { resolveKeyPath } from "../../model/key-path.js";
 
 export const keyMissingField: LintRule = {
   id: "EVT_KEY_MISSING_FIELD",
@@ -43,22 +14,10 @@ export const keyMissingField: LintRule = {
   doc: "Checks that the event key path names existing fields.",
   check: (catalog) =>
     catalog.events.flatMap((e) => {
-      const r = resolveKeyPath(e, catalog);
-      if (!r || r.ok) return [];
-      return [{ position: e.optionPosition, element: e.fullName, message: `key "${keyText(e)}" of ${e.fullName} does not resolve: ${r.reason}` }];
+      const p = keyProblem(e, catalog);
+      return p?.kind === "missing" ? [{ position: e.optionPosition, element: e.fullName, message: p.message }] : [];
     }),
 };
-
-function notScalarReason(field: FieldModel, through: readonly FieldModel[]): string | undefined {
-  const repeatedParent = through.find((f) => f.repeated);
-  if (repeatedParent) return `it goes through repeated field "${repeatedParent.name}"`;
-  if (field.type.kind === "map") return `"${field.name}" is a map`;
-  if (field.repeated) return `"${field.name}" is repeated`;
-  if (field.type.kind === "enum") return `"${field.name}" is an enum`;
-  if (field.type.kind === "message") return `"${field.name}" is a message (${field.type.typeName})`;
-  if (!KEY_SCALARS.has(field.type.scalar)) return `"${field.name}" is ${field.type.scalar}; keys must be string or integer`;
-  return undefined;
-}
 
 export const keyNotScalar: LintRule = {
   id: "EVT_KEY_NOT_SCALAR",
@@ -67,9 +26,50 @@ export const keyNotScalar: LintRule = {
   doc: "Checks that the event key is a single string or integer field (no message, repeated, map, enum, bytes, bool or float).",
   check: (catalog) =>
     catalog.events.flatMap((e) => {
+      const p = keyProblem(e, catalog);
+      return p?.kind === "not_scalar" ? [{ position: e.optionPosition, element: e.fullName, message: p.message }] : [];
+    }),
+};
+
+export const keyMayBeUnset: LintRule = {
+  id: "EVT_KEY_MAY_BE_UNSET",
+  category: "KEY",
+  severity: "error",
+  doc: "Checks that the event key cannot be unset on a valid event (no oneof member, no optional or message field without required).",
+  check: (catalog) =>
+    catalog.events.flatMap((e) => {
       const r = resolveKeyPath(e, catalog);
-      if (!r || !r.ok) return [];
-      const reason = notScalarReason(r.field, r.through);
-      return reason ? [{ position: e.optionPosition, element: e.fullName, message: `key "${keyText(e)}" of ${e.fullName} is not a scalar: ${reason}` }] : [];
+      if (!r?.ok || keyProblem(e, catalog)) return [];
+      const unset = keyUnsetReason(r.field, r.through);
+      if (!unset) return [];
+      const fix = unset.field.oneof ? "key on a field outside the oneof" : `mark "${unset.field.name}" required: true`;
+      return [
+        {
+          position: e.optionPosition,
+          element: e.fullName,
+          message: `key "${e.key!.join(".")}" of ${e.fullName} can be absent: ${unset.reason}; such events get a null key and lose per-key ordering. Fix: ${fix}`,
+        },
+      ];
+    }),
+};
+
+export const keyPiiRule: LintRule = {
+  id: "EVT_KEY_PII",
+  category: "KEY",
+  severity: "error",
+  doc: "Checks that the event key is not PII-classified (Kafka keys are stored and logged in clear, outside every masking policy).",
+  check: (catalog) =>
+    catalog.events.flatMap((e) => {
+      const r = resolveKeyPath(e, catalog);
+      if (!r?.ok) return [];
+      const pii = keyPii(r.field, r.through);
+      if (!pii) return [];
+      return [
+        {
+          position: e.optionPosition,
+          element: e.fullName,
+          message: `key "${e.key!.join(".")}" of ${e.fullName} is ${pii.pii.toUpperCase()} ("${pii.field.name}"): Kafka keys are stored, logged and compacted in clear. Fix: key on a non-personal identifier (e.g. a surrogate id)`,
+        },
+      ];
     }),
 };

@@ -1,10 +1,10 @@
 /** The one table of lint rules. Order here is documentation order; findings are sorted anyway. */
 import { ingestSensitive, ingestSourceName, ingestSourcesWithoutPublic } from "./ingest-rules.js";
-import { keyMissingField, keyNotScalar } from "./key-rules.js";
+import { keyMayBeUnset, keyMissingField, keyNotScalar, keyPiiRule } from "./key-rules.js";
 import { ownerMissing } from "./ownership-rules.js";
 import { piiType } from "./pii-rules.js";
 import type { LintRule } from "./rule.js";
-import { sinkOnNonEvent, sinkTableDuplicate, sinkTableName, upsertWithoutKey } from "./sink-rules.js";
+import { sinkClusterColumn, sinkOnNonEvent, sinkTableDuplicate, sinkTableName, upsertWithoutKey } from "./sink-rules.js";
 import { topicDuplicate, topicMissing, topicName } from "./topic-rules.js";
 import { columnCollision, columnTypeMismatch, reservedColumn } from "./warehouse-rules.js";
 
@@ -14,6 +14,8 @@ export const LINT_RULES: readonly LintRule[] = [
   topicName,
   keyMissingField,
   keyNotScalar,
+  keyMayBeUnset,
+  keyPiiRule,
   ownerMissing,
   piiType,
   columnTypeMismatch,
@@ -26,4 +28,5 @@ export const LINT_RULES: readonly LintRule[] = [
   ingestSensitive,
   ingestSourceName,
   ingestSourcesWithoutPublic,
+  sinkClusterColumn,
 ];

@@ -1,7 +1,8 @@
 /** Sink rules: table names, uniqueness, UPSERT needs a key, and warehouse options only where a sink writes. */
-import type { Catalog, FieldModel, MessageModel } from "../../model/catalog.js";
+import type { Catalog, EventModel, FieldModel, MessageModel, SinkModel } from "../../model/catalog.js";
 import { eventColumns } from "../../warehouse/columns.js";
-import { SINK_TABLE_PATTERN } from "../../warehouse/identifiers.js";
+import { sinkTableNameProblem } from "../../warehouse/identifiers.js";
+import { clusterColumnProblem, sinkTable, upsertKeyColumn, type SinkTable } from "../../warehouse/sink-table.js";
 import type { LintHit, LintRule } from "./rule.js";
 
 export const sinkTableName: LintRule = {
@@ -11,9 +12,10 @@ export const sinkTableName: LintRule = {
   doc: "Checks that sink tables are upper-case SCHEMA.TABLE identifiers.",
   check: (catalog) =>
     catalog.events.flatMap((e) =>
-      e.sinks
-        .filter((s) => !SINK_TABLE_PATTERN.test(s.table))
-        .map((s) => ({ position: s.position, element: e.fullName, message: `sink table "${s.table}" of ${e.fullName} is not upper-case SCHEMA.TABLE` })),
+      e.sinks.flatMap((s) => {
+        const problem = sinkTableNameProblem(s.table);
+        return problem ? [{ position: s.position, element: e.fullName, message: `${problem} (sink of ${e.fullName})` }] : [];
+      }),
     ),
 };
 
@@ -38,18 +40,43 @@ export const sinkTableDuplicate: LintRule = {
   },
 };
 
+/** A sink's resolved table as generate sees it (problems are other rules' business here). */
+function resolvedTable(e: EventModel, s: SinkModel, catalog: Catalog): SinkTable {
+  return sinkTable(e, s, catalog, { schemaPrefix: "" }, []);
+}
+
 export const upsertWithoutKey: LintRule = {
   id: "EVT_UPSERT_WITHOUT_KEY",
   category: "SINK",
   severity: "error",
-  doc: "Checks that UPSERT sinks belong to events with a key (the MERGE runs on it).",
+  doc: "Checks that UPSERT sinks belong to events with a key that is a column of the table (the MERGE runs on it).",
   check: (catalog) =>
     catalog.events.flatMap((e) =>
-      e.key
-        ? []
-        : e.sinks
-            .filter((s) => s.mode === "UPSERT")
-            .map((s) => ({ position: s.position, element: e.fullName, message: `sink ${s.table} of ${e.fullName} is UPSERT but the event has no key` })),
+      e.sinks
+        .filter((s) => s.mode === "UPSERT" && e.topic !== "")
+        .flatMap((s) => {
+          const merge = upsertKeyColumn(e, resolvedTable(e, s, catalog).columns);
+          return typeof merge === "string" ? [{ position: s.position, element: e.fullName, message: `sink ${s.table} of ${e.fullName}: ${merge}` }] : [];
+        }),
+    ),
+};
+
+export const sinkClusterColumn: LintRule = {
+  id: "EVT_SINK_CLUSTER_COLUMN",
+  category: "SINK",
+  severity: "error",
+  doc: "Checks that every cluster_by entry names a column of the sink's table.",
+  check: (catalog) =>
+    catalog.events.flatMap((e) =>
+      e.sinks
+        .filter((s) => s.clusterBy.length > 0)
+        .flatMap((s) => {
+          const columns = resolvedTable(e, s, catalog).columns;
+          return s.clusterBy.flatMap((c) => {
+            const problem = clusterColumnProblem(c, columns);
+            return problem ? [{ position: s.position, element: e.fullName, message: `sink ${s.table} of ${e.fullName}: ${problem}` }] : [];
+          });
+        }),
     ),
 };
 

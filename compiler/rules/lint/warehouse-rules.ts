@@ -10,15 +10,34 @@ export const columnTypeMismatch: LintRule = {
   category: "WAREHOUSE",
   severity: "error",
   doc: "Checks that a column_type override is a Snowflake type that holds every value of the field.",
-  check: (catalog) =>
-    Object.values(catalog.messages).flatMap((m) =>
+  check: (catalog) => {
+    const users = columnUsers(catalog);
+    return Object.values(catalog.messages).flatMap((m) =>
       m.fields.flatMap((f) => {
         if (f.columnType === undefined) return [];
         const problem = columnTypeProblem(f, f.columnType);
-        return problem ? [{ position: f.position, element: `${m.fullName}.${f.name}`, message: `column_type of ${m.fullName}.${f.name}: ${problem}` }] : [];
+        const element = `${m.fullName}.${f.name}`;
+        // A shared message's field is named with the events whose tables make it a column.
+        const events = (users.get(element) ?? []).filter((e) => e !== m.fullName);
+        const where = events.length > 0 ? ` (a column of the tables of ${events.join(", ")})` : "";
+        return problem ? [{ position: f.position, element, message: `column_type of ${element}${where}: ${problem}` }] : [];
       }),
-    ),
+    );
+  },
 };
+
+/** `pkg.Msg.field` → the events whose sink tables have a column from it. */
+function columnUsers(catalog: Catalog): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const e of catalog.events) {
+    for (const c of sinkLayouts(e, catalog).flat()) {
+      const list = out.get(c.element) ?? [];
+      if (!list.includes(e.fullName)) list.push(e.fullName);
+      out.set(c.element, list);
+    }
+  }
+  return out;
+}
 
 /** Column layouts a sunk event produces: plain, and flattened when a sink asks for it. */
 function sinkLayouts(e: EventModel, catalog: Catalog): ColumnSource[][] {
@@ -58,13 +77,14 @@ export const reservedColumn: LintRule = {
   id: "EVT_RESERVED_COLUMN",
   category: "WAREHOUSE",
   severity: "error",
-  doc: "Checks that sink column names are not Snowflake reserved words, evt's EVT_ metadata prefix, or longer than 255 characters.",
+  doc: "Checks that sink column names are UPPER_SNAKE, not Snowflake reserved words, not evt's EVT_ metadata prefix, and at most 255 characters.",
   check: (catalog) =>
     catalog.events.flatMap((e) =>
       sinkLayouts(e, catalog).flatMap((columns) =>
         columns.flatMap((c) => {
           const problem = columnNameProblem(c.name);
-          return problem ? [{ position: c.position, element: c.element, message: `column of ${c.element}: ${problem}` }] : [];
+          // A shared message's field is named with the event whose table makes it a column.
+          return problem ? [{ position: c.position, element: c.element, message: `column of ${c.element} in the tables of ${e.fullName}: ${problem}` }] : [];
         }),
       ),
     ),

@@ -53,12 +53,13 @@ beforeAll(() => {
 const lineOf = (text: string, needle: string): number => text.split("\n").findIndex((l) => l.includes(needle)) + 1;
 
 describe("evt check-compat --against <git ref>", () => {
-  it("reports the breaking changes in text, grouped by file with file:line:col and a summary, exit 1", () => {
+  it("reports the breaking changes in text, each line starting with file:line:col, and a summary, exit 1", () => {
     const status = git(repo, "status", "--porcelain");
     const r = runEvt(["check-compat", "--against", "main"], { cwd: repo });
     expect(r.code, r.stderr).toBe(1);
     const lines = r.stdout.split("\n");
-    expect(lines[0]).toBe(`${FILE}:`);
+    expect(lines[0]).toMatch(new RegExp(`^${FILE}:\\d+:\\d+: `)); // problem-matcher shape, no header or indentation
+    for (const l of lines.filter(Boolean).slice(0, -1)) expect(l).toMatch(/^[^\s:]+:\d+:\d+: [A-Z_]+ /);
     expect(r.stdout).toContain(`${FILE}:${lineOf(V2, "int32 amount")}:3: FIELD_WIRE_COMPATIBLE_TYPE Field "2" with name "amount" on message "A" changed type from "int64" to "int32"`);
     expect(r.stdout).toContain(`${FILE}:${lineOf(V2, "message A")}:1: FIELD_NO_DELETE_UNLESS_NUMBER_RESERVED Previously present field "3" with name "note"`);
     expect(r.stdout.trimEnd().split("\n").pop()).toMatch(/^\d+ errors?, 0 warnings in 1 file$/);

@@ -109,6 +109,25 @@ describe("parseConfig", () => {
     expect(e.diagnostics[0]!.message).toContain(message);
   });
 
+  it("suggests the key a typo meant (did-you-mean), and lists the allowed keys", () => {
+    expect(configError("protoo: x\n").diagnostics[0]!.message).toMatch(/^protoo: unknown key\. Did you mean "proto"\? Allowed keys: proto, protoRoots, out,/);
+    expect(configError("kafka:\n  brokerz: [a:1]\n").diagnostics[0]!.message).toMatch(/^kafka\.brokerz: unknown key\. Did you mean "brokers"\?/);
+    expect(configError("frobnicate: 1\n").diagnostics[0]!.message).not.toContain("Did you mean");
+  });
+
+  it("accepts YAML aliases (out: *alias) for scalars, lists and mappings", () => {
+    const c = parseConfig(
+      "proto: &root contracts\nout: *root\nkafka: &k\n  brokers: [&b 'h:1', *b]\nwarehouse:\n  batch: &batch { rows: 5 }\n",
+      "evt.yaml",
+      "/repo",
+    );
+    expect(c.out).toBe("/repo/contracts");
+    expect(c.kafka.brokers).toEqual(["h:1", "h:1"]);
+    expect(c.warehouse.batch.rows).toBe(5);
+    // An alias of a list where a string belongs is refused for what it is.
+    expect(configError("protoRoots: &o [a]\nout: *o\n").diagnostics[0]!.message).toBe("out: must be a single value");
+  });
+
   it("reports YAML syntax errors and duplicate keys with positions", () => {
     const e = configError("out: a\nout: b\n");
     expect(e.message).toContain("not valid YAML");

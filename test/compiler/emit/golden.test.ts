@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { OutputFile } from "../../../compiler/emit/generate.js";
-import { listOutputFiles } from "../../../compiler/emit/write-output.js";
+import { contentHashes, listOutputFiles, MANIFEST_FILE, manifestText } from "../../../compiler/emit/write-output.js";
 import { loadCatalog, type LoadedContracts } from "../../../compiler/model/build-catalog.js";
 import { mappingRow, METADATA_COLUMNS } from "../../../compiler/warehouse/mapping.js";
 import { REPO_ROOT } from "../../helpers/compile-proto.js";
@@ -23,7 +23,11 @@ beforeAll(async () => {
 
 describe("generated/ is the golden output of proto/", () => {
   it("has exactly the generated files (none missing, none extra)", () => {
-    expect(listOutputFiles(GENERATED).filter((p) => !p.startsWith("snowflake/migrations/"))).toEqual(files.map((f) => f.path));
+    expect(listOutputFiles(GENERATED).filter((p) => !p.startsWith("snowflake/migrations/") && p !== MANIFEST_FILE)).toEqual(files.map((f) => f.path));
+  });
+
+  it("has the manifest of exactly those files (output ownership, docs/decisions.md D40)", () => {
+    expect(readFileSync(path.join(GENERATED, MANIFEST_FILE), "utf8")).toBe(manifestText(contentHashes(files)));
   });
 
   it("matches every generated file byte for byte", () => {

@@ -61,9 +61,9 @@ describe("text", () => {
     expect(out).toBe("a.proto:7:1: EVT_X m [warning]\no.proto:3:5: EVT_TOPIC_MISSING event a.B has no topic\n\n1 error, 1 warning in 2 files\n");
   });
 
-  it("groups by file for check-compat and marks approvals", () => {
+  it("separates files for check-compat, every line starting with file:line:col, and marks approvals", () => {
     const out = renderFindings([f({ file: "b.proto" }), f({ approved: { reason: "planned" } })], "text", { command: "check-compat", groupByFile: true });
-    expect(out).toBe("a.proto:\n  a.proto:1:1: EVT_X m [approved: planned]\n\nb.proto:\n  b.proto:1:1: EVT_X m\n\n1 error, 0 warnings, 1 approved in 2 files\n");
+    expect(out).toBe("a.proto:1:1: EVT_X m [approved: planned]\n\nb.proto:1:1: EVT_X m\n\n1 error, 0 warnings, 1 approved in 2 files\n");
   });
 
   it("says no findings when empty", () => {
