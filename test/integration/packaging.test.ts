@@ -6,10 +6,10 @@
  * src/gen`, compiles with `tsc --strict` and sends and consumes one event through the real broker.
  */
 import { spawnSync, type SpawnSyncReturns } from "node:child_process";
-import { copyFileSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REPO_ROOT } from "../helpers/compile-proto.js";
 import { kafkaBrokers } from "../helpers/kafka.js";
 
@@ -63,6 +63,9 @@ function relativeLinks(markdown: string): string[] {
 
 let evt: Packed;
 let runtime: Packed;
+
+// The service projects hold ~360 MB of node_modules: remove what this run created.
+afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 beforeAll(() => {
   evt = pack(REPO_ROOT, "evt");
