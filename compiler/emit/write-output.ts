@@ -10,9 +10,9 @@ import { createHash } from "node:crypto";
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { EvtError } from "../errors.js";
-import { MIGRATIONS_DIR } from "./layout.js";
+import { DUCKDB_MIGRATIONS_DIR, MIGRATIONS_DIR } from "./layout.js";
 
-export const PRESERVED_DIRS: readonly string[] = [MIGRATIONS_DIR];
+export const PRESERVED_DIRS: readonly string[] = [MIGRATIONS_DIR, DUCKDB_MIGRATIONS_DIR];
 
 export interface PlannedFile {
   readonly path: string;

@@ -59,10 +59,7 @@ export function identifierProblem(name: string): string | undefined {
   return undefined;
 }
 
-/** Double-quoted SQL identifier (embedded quotes doubled). Every emitted identifier goes through this. */
-export function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
+export { quoteIdent } from "./sql-escape.js";
 
 /** Names that collide after case folding, grouped in input order: `[["ORDER_ID", "order_id"]]`. */
 export function findCollisions(names: readonly string[]): string[][] {
