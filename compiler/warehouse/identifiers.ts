@@ -35,14 +35,24 @@ export const SNOWFLAKE_RESERVED_WORDS: ReadonlySet<string> = new Set([
 /** Sink tables add metadata columns (event id, time, topic, partition, offset…) named `EVT_*`. */
 export const METADATA_COLUMN_PREFIX = "EVT_";
 
+/** A name as shown in a one-line message: quoted, escaped (a hostile name may hold line breaks), at most 40 characters. */
+function shown(name: string): string {
+  return name.length > 40 ? `${JSON.stringify(name.slice(0, 40)).slice(0, -1)}…"` : JSON.stringify(name);
+}
+
 /** Why a column name cannot be used, or undefined when it can. */
 export function columnNameProblem(name: string): string | undefined {
   const upper = name.toUpperCase();
-  if (SNOWFLAKE_RESERVED_WORDS.has(upper)) return `"${name}" is a Snowflake reserved word`;
-  if (upper.startsWith(METADATA_COLUMN_PREFIX)) return `"${name}" uses the ${METADATA_COLUMN_PREFIX} prefix reserved for evt's metadata columns`;
-  if (name.length > MAX_IDENTIFIER_LENGTH) return `"${name.slice(0, 40)}…" is longer than ${MAX_IDENTIFIER_LENGTH} characters`;
+  if (SNOWFLAKE_RESERVED_WORDS.has(upper)) return `${shown(name)} is a Snowflake reserved word`;
+  if (upper.startsWith(METADATA_COLUMN_PREFIX)) return `${shown(name)} uses the ${METADATA_COLUMN_PREFIX} prefix reserved for evt's metadata columns`;
+  if (name.length > MAX_IDENTIFIER_LENGTH) return `${shown(name)} is longer than ${MAX_IDENTIFIER_LENGTH} characters`;
   if (name.length === 0) return "the column name is empty";
   return undefined;
+}
+
+/** Every check a sink column name must pass, for lint and generate alike (one implementation). */
+export function sinkColumnProblem(name: string): string | undefined {
+  return columnNameProblem(name) ?? identifierProblem(name);
 }
 
 /** Sink table: `SCHEMA.TABLE`, upper-case unquoted-identifier syntax (emitted SQL quotes it, so case matters). */
@@ -53,9 +63,9 @@ export const IDENTIFIER_PATTERN = /^[A-Z_][A-Z0-9_]*$/;
 
 /** Why `name` cannot be emitted as a warehouse identifier (pattern, reserved word, length), or undefined. */
 export function identifierProblem(name: string): string | undefined {
-  if (!IDENTIFIER_PATTERN.test(name)) return `"${name}" is not UPPER_SNAKE (A-Z, 0-9, _; not starting with a digit)`;
-  if (SNOWFLAKE_RESERVED_WORDS.has(name)) return `"${name}" is a Snowflake reserved word`;
-  if (name.length > MAX_IDENTIFIER_LENGTH) return `"${name.slice(0, 40)}…" is longer than ${MAX_IDENTIFIER_LENGTH} characters`;
+  if (!IDENTIFIER_PATTERN.test(name)) return `${shown(name)} is not UPPER_SNAKE (A-Z, 0-9, _; not starting with a digit)`;
+  if (SNOWFLAKE_RESERVED_WORDS.has(name)) return `${shown(name)} is a Snowflake reserved word`;
+  if (name.length > MAX_IDENTIFIER_LENGTH) return `${shown(name)} is longer than ${MAX_IDENTIFIER_LENGTH} characters`;
   return undefined;
 }
 

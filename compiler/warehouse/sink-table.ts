@@ -8,7 +8,7 @@ import type { Catalog, EventModel, FieldModel, PiiClass, SinkModel, SourcePositi
 import type { Diagnostic } from "../errors.js";
 import { columnTypeProblem, mappingRowOf } from "./column-types.js";
 import { eventColumns, type ColumnSource } from "./columns.js";
-import { columnNameProblem, findCollisions, identifierProblem, SINK_TABLE_PATTERN } from "./identifiers.js";
+import { findCollisions, sinkColumnProblem, SINK_TABLE_PATTERN } from "./identifiers.js";
 import { APPEND_MERGE_KEY, duckdbTypeFor, mappingRow, METADATA_COLUMNS, type ColumnKind } from "./mapping.js";
 
 export interface WarehouseColumn {
@@ -167,7 +167,7 @@ export function sinkTable(event: EventModel, sink: SinkModel, catalog: Catalog, 
 
   const columns = eventColumns(event.message, catalog, { flatten: sink.flattenNested }).map((c) => resolveColumn(c, event, catalog, diags));
   for (const c of columns) {
-    const problem = identifierProblem(c.name) ?? columnNameProblem(c.name);
+    const problem = sinkColumnProblem(c.name);
     if (problem) diags.push({ ...c.position, message: `${event.fullName} → ${sink.table}: column ${problem}` });
   }
   for (const group of findCollisions([...METADATA_COLUMNS.map((m) => m.name), ...columns.map((c) => c.name)])) {
@@ -178,7 +178,7 @@ export function sinkTable(event: EventModel, sink: SinkModel, catalog: Catalog, 
   const known = new Map(columns.map((c) => [c.name, c]));
   const clusterBy = sink.clusterBy.map((c) => {
     const name = c.toUpperCase();
-    if (!known.has(name) && !METADATA_COLUMNS.some((m) => m.name === name)) {
+    if (!clusterColumnKnown(name, columns)) {
       diags.push({ ...sink.position, message: `${event.fullName} → ${sink.table}: cluster_by column "${c}" is not a column of the table` });
     }
     return name;
@@ -198,6 +198,11 @@ export function sinkTable(event: EventModel, sink: SinkModel, catalog: Catalog, 
     }
   }
   return { event, sink, schema, table, name: `${schema}.${table}`, mode: sink.mode, columns, mergeKey, clusterBy };
+}
+
+/** Whether a `cluster_by` entry (upper-cased) names a column of the table (lint and generate alike). */
+export function clusterColumnKnown(name: string, columns: readonly { readonly name: string }[]): boolean {
+  return columns.some((c) => c.name === name) || METADATA_COLUMNS.some((m) => m.name === name);
 }
 
 /** Every sink table of the catalog, sorted by name; table names must be unique across the catalog. */

@@ -188,7 +188,7 @@ function commitManualWork(p: Project, planStderr: string, name: string): void {
   writeFileSync(path.join(p.dir, "gen/duckdb/migrations", name), `-- reviewed: label becomes BLOB (PLAT-3)\n${line("duckdb")}\n`);
 }
 
-interface Row { id: string; amount: string | null; note: string | null; qty: string | null; label: string | null; legacy: string | null }
+type Row = Record<string, unknown> & { id: string; amount: string | null; note: string | null; qty: string | null; label: string | null; legacy: string | null };
 
 async function evolve(p: Project, readRows: () => Promise<Row[]>): Promise<void> {
   const admin = kafka().admin();

@@ -5,7 +5,7 @@ import { piiType } from "./pii-rules.js";
 import type { LintRule } from "./rule.js";
 import { sinkOnNonEvent, sinkTableDuplicate, sinkTableName, upsertWithoutKey } from "./sink-rules.js";
 import { topicDuplicate, topicMissing, topicName } from "./topic-rules.js";
-import { columnCollision, columnTypeMismatch, reservedColumn } from "./warehouse-rules.js";
+import { clusterByUnknown, columnCollision, columnTypeMismatch, reservedColumn } from "./warehouse-rules.js";
 
 export const LINT_RULES: readonly LintRule[] = [
   topicMissing,
@@ -18,6 +18,7 @@ export const LINT_RULES: readonly LintRule[] = [
   columnTypeMismatch,
   columnCollision,
   reservedColumn,
+  clusterByUnknown,
   sinkTableName,
   sinkTableDuplicate,
   sinkOnNonEvent,

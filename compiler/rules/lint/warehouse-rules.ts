@@ -2,7 +2,8 @@
 import type { Catalog, EventModel } from "../../model/catalog.js";
 import { columnTypeProblem } from "../../warehouse/column-types.js";
 import { eventColumns, type ColumnSource } from "../../warehouse/columns.js";
-import { columnNameProblem } from "../../warehouse/identifiers.js";
+import { sinkColumnProblem } from "../../warehouse/identifiers.js";
+import { clusterColumnKnown } from "../../warehouse/sink-table.js";
 import type { LintHit, LintRule } from "./rule.js";
 
 export const columnTypeMismatch: LintRule = {
@@ -58,14 +59,30 @@ export const reservedColumn: LintRule = {
   id: "EVT_RESERVED_COLUMN",
   category: "WAREHOUSE",
   severity: "error",
-  doc: "Checks that sink column names are not Snowflake reserved words, evt's EVT_ metadata prefix, or longer than 255 characters.",
+  doc: "Checks that sink column names are UPPER_SNAKE identifiers, not Snowflake reserved words, evt's EVT_ metadata prefix, or longer than 255 characters.",
   check: (catalog) =>
     catalog.events.flatMap((e) =>
       sinkLayouts(e, catalog).flatMap((columns) =>
         columns.flatMap((c) => {
-          const problem = columnNameProblem(c.name);
+          const problem = sinkColumnProblem(c.name);
           return problem ? [{ position: c.position, element: c.element, message: `column of ${c.element}: ${problem}` }] : [];
         }),
       ),
+    ),
+};
+
+export const clusterByUnknown: LintRule = {
+  id: "EVT_CLUSTER_BY_UNKNOWN",
+  category: "WAREHOUSE",
+  severity: "error",
+  doc: "Checks that every cluster_by entry of a sink names a column of its table.",
+  check: (catalog) =>
+    catalog.events.flatMap((e) =>
+      e.sinks.flatMap((s) => {
+        const columns = eventColumns(e.message, catalog, { flatten: s.flattenNested });
+        return s.clusterBy
+          .filter((c) => !clusterColumnKnown(c.toUpperCase(), columns))
+          .map((c) => ({ position: s.position, element: e.fullName, message: `cluster_by ${JSON.stringify(c.slice(0, 40))} of sink ${s.table} is not a column of the table` }));
+      }),
     ),
 };

@@ -125,8 +125,13 @@ export const LINT_FIXTURES: Readonly<Record<string, RuleFixture>> = {
     trips: [
       { proto: event("A", { sinks: ['table: "T.A"'], body: "  string id = 1;\n  string select = 2;" }), expect: [{ at: "string select" }] },
       { proto: event("A", { sinks: ['table: "T.A"'], body: '  string id = 1 [(evt.v1.field) = { column: "EVT_TOPIC" }];' }), expect: [{ at: "string id" }] },
+      { proto: event("A", { sinks: ['table: "T.A"'], body: '  string id = 1 [(evt.v1.field) = { column: "X\\"; DROP TABLE T.A; --" }];' }), expect: [{ at: "string id" }] },
     ],
     near: [event("A", { sinks: ['table: "T.A"'], body: '  string id = 1 [(evt.v1.field) = { column: "TOPIC_NAME" }];\n  string selected = 2;' })],
+  },
+  EVT_CLUSTER_BY_UNKNOWN: {
+    trips: [{ proto: event("A", { sinks: ['table: "T.A" cluster_by: ["NOPE"]'] }), expect: [{ at: "sink:" }] }],
+    near: [event("A", { sinks: ['table: "T.A" cluster_by: ["id", "EVT_EVENT_TIME"]'] })],
   },
   EVT_SINK_TABLE_NAME: {
     trips: [
