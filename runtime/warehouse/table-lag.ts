@@ -37,7 +37,9 @@ const FAMILY: Record<string, string> = { DECIMAL: "NUMBER", NUMERIC: "NUMBER", T
 /** Why the live column cannot take the contract's values, or undefined when it can. */
 function typeLag(dialect: DdlExecutor["dialect"], want: Expected, live: LiveColumn): string | undefined {
   if (dialect === "duckdb") {
-    const norm = (t: string): string => t.toUpperCase().replace(/\s+/g, "");
+    // TIMESTAMP_NS: how evt created timestamp columns before the full-range TIMESTAMP; it takes
+    // every value the sink writes except those after 2262, so an older local file keeps working.
+    const norm = (t: string): string => t.toUpperCase().replace(/\s+/g, "").replace(/^TIMESTAMP_NS$/, "TIMESTAMP");
     return norm(live.type) === norm(want.duckdbType) ? undefined : `is ${live.type}, the contract needs ${want.duckdbType}`;
   }
   const m = /^([A-Z_]+)(?:\((\d+)(?:,\d+)?\))?$/.exec(want.sqlType.toUpperCase().replace(/\s+/g, ""));
