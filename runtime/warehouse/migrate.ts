@@ -16,6 +16,7 @@ import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { EvtRuntimeError } from "../errors.js";
+import { quoteIdent } from "../sinks/writer.js";
 import { splitStatements } from "./snowflake.js";
 
 export interface DdlFile {
@@ -80,9 +81,7 @@ export function readDdlDir(dir: string, pattern: RegExp = /\.sql$/): DdlFile[] {
 
 export const MIGRATION_FILE = /^V\d{4,}__[A-Za-z0-9_]+\.sql$/;
 
-function q(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`;
-}
+const q = quoteIdent;
 
 function historyDdl(h: HistoryTable, dialect: DdlExecutor["dialect"]): string[] {
   const ts = dialect === "snowflake" ? "TIMESTAMP_NTZ(9)" : "TIMESTAMP_NS";
