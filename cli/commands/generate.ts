@@ -9,7 +9,7 @@ export default class Generate extends EvtCommand<typeof Generate> {
     "Compiles the proto root with buf and writes everything under the output directory (evt.yaml `out`, default generated/). " +
     "Output is byte-identical on rerun; a run with no input change writes nothing. " +
     "--check writes nothing and exits 1 listing missing, stale and extra files when the directory is out of date. " +
-    "evt writes, replaces and removes only the files listed in the directory's .evt-manifest.json; it refuses a non-empty directory without one.";
+    "evt writes, replaces and removes only the files listed in the directory's .evt-manifest.json; it refuses a non-empty directory without one. Contracts with lint errors are refused: nothing is written, the errors are listed (exit 1).";
   static override examples = ["<%= config.bin %> generate", "<%= config.bin %> generate --check", "<%= config.bin %> generate --out src/gen --quiet"];
   static override flags = {
     check: Flags.boolean({ summary: "Only compare the output directory with what would be generated; exit 1 when it differs." }),
@@ -25,7 +25,15 @@ export default class Generate extends EvtCommand<typeof Generate> {
     this.verbose(`generating from ${config.protoRoot} into ${outDir}${check ? " (check)" : ""}`);
     // Imported on use: oclif loads every command module to parse argv, so heavy imports stay lazy.
     const { formatGenerateSummary, runGenerate } = await import("../../compiler/emit/generate-project.js");
-    const result = await runGenerate({ config, outDir, check, force: this.flags.force });
+    const { isLintRefusalError } = await import("../../compiler/rules/lint/refuse.js");
+    let result: Awaited<ReturnType<typeof runGenerate>>;
+    try {
+      result = await runGenerate({ config, outDir, check, force: this.flags.force });
+    } catch (e) {
+      // contracts with lint errors: nothing is written, the errors are the findings (exit 1)
+      if (isLintRefusalError(e)) return { findings: e.findings, command: "generate" };
+      throw e;
+    }
     const failed = check && !isClean(result.diff);
     const displayOut = path.relative(process.cwd(), outDir) || ".";
     const text = this.flags.quiet && !failed ? undefined : formatGenerateSummary(result, check, displayOut);

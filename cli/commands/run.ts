@@ -2,18 +2,20 @@ import { existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import { Flags } from "@oclif/core";
 import { EvtError } from "../../compiler/errors.js";
+import type { EventContract } from "@evt/runtime/contract.js";
 import type { ProcessorDefinition } from "@evt/runtime/kafka/processor.js";
 import type { Runner } from "@evt/runtime/kafka/runner.js";
 import { jsonLogger, type LogLevel } from "@evt/runtime/log.js";
-import { readSinkConfig, selectSinks, type SinkSpec } from "@evt/runtime/sinks/config.js";
+import { readSinkConfig, selectSinks, type SinkConfig, type SinkSpec } from "@evt/runtime/sinks/config.js";
+import type { EvtConfig } from "../../compiler/config/index.js";
 import type { WarehouseWriter } from "@evt/runtime/sinks/writer.js";
 import type { SinkRunner } from "@evt/runtime/sinks/sink.js";
 import { describeSettings } from "@evt/runtime/warehouse/snowflake.js";
-import type { EventContract } from "@evt/runtime/contract.js";
 import { SINK_CONFIG_PATH } from "../../compiler/emit/layout.js";
 import { EvtCommand, type CommandResult } from "../base-command.js";
+import { ENV_HELP, duckdbPathOf, historyOf, snowflakeSettingsFrom, targetOf } from "./ddl/apply.js";
+import { DUCKDB_MIGRATIONS_DIR, MIGRATIONS_DIR } from "../../compiler/emit/layout.js";
 import { importModule, loadContracts } from "../load-contracts.js";
-import { ENV_HELP, duckdbPathOf, snowflakeSettingsFrom, targetOf } from "./ddl/apply.js";
 
 export default class Run extends EvtCommand<typeof Run> {
   static override summary = "Run the sinks (and processors) of the generated sink config until SIGTERM.";
@@ -23,7 +25,8 @@ export default class Run extends EvtCommand<typeof Run> {
     "warehouse transaction, the sink resumes from that high-water after any crash, rows MERGE on the event id (APPEND) or key (UPSERT). " +
     "Batches close at warehouse.batch rows/bytes/ms. Records a table cannot take go to <topic>.dlq with the reason in headers. " +
     "Logs are JSON lines on stderr. SIGTERM/SIGINT finish the in-flight batch, commit and stop (exit 0). " +
-    "Snowflake tables must exist (evt ddl apply); DuckDB tables are created on start. " +
+    "Snowflake tables must exist (evt ddl apply); DuckDB tables are created on start. Refuses to start (exit 2, one line naming the " +
+    "table and the pending migration) while an existing table lags its contract, instead of dead-lettering its rows. " +
     ENV_HELP;
   static override examples = [
     "<%= config.bin %> run",
@@ -47,6 +50,38 @@ export default class Run extends EvtCommand<typeof Run> {
     "no-sinks": Flags.boolean({ summary: "Run only the processors." }),
     "log-level": Flags.option({ options: ["debug", "info", "warn", "error"] as const, default: "info" as const, summary: "Lowest level logged to stderr." })(),
   };
+
+  /** Refuses to start (exit 2, one line) while a selected sink's existing table lags its contract. */
+  private async refuseLaggingTables(config: EvtConfig, target: "duckdb" | "snowflake", sinkConfig: SinkConfig, sinks: readonly SinkSpec[]): Promise<void> {
+    const [{ checkSinkTables }, { readDdlDir, MIGRATION_FILE }, { duckdbExecutor, snowflakeExecutor }] = await Promise.all([
+      import("@evt/runtime/warehouse/table-lag.js"),
+      import("@evt/runtime/warehouse/migrate.js"),
+      import("@evt/runtime/warehouse/executors.js"),
+    ]);
+    const migrations = readDdlDir(path.join(config.out, target === "snowflake" ? MIGRATIONS_DIR : DUCKDB_MIGRATIONS_DIR), MIGRATION_FILE);
+    const asInputError = (e: unknown): never => {
+      throw (e as Error).name === "WarehouseError" || (e as Error).name === "MigrationChecksumError" ? new EvtError((e as Error).message) : e;
+    };
+    if (target === "snowflake") {
+      const { connectSnowflake, destroySnowflake } = await import("@evt/runtime/warehouse/snowflake.js");
+      const conn = await connectSnowflake(snowflakeSettingsFrom(config), { application: "evt-run" }).catch(asInputError);
+      try {
+        await checkSinkTables(snowflakeExecutor(conn), sinkConfig, sinks, migrations, historyOf(config)).catch(asInputError);
+      } finally {
+        await destroySnowflake(conn);
+      }
+      return;
+    }
+    const file = duckdbPathOf(config, this.flags["duckdb-path"]);
+    if (!existsSync(file)) return; // a new database: the sink creates its tables in the latest shape
+    const { closeDuckdb, openDuckdb } = await import("@evt/runtime/warehouse/duckdb.js");
+    const h = await openDuckdb(file);
+    try {
+      await checkSinkTables(duckdbExecutor(h), sinkConfig, sinks, migrations, historyOf(config)).catch(asInputError);
+    } finally {
+      closeDuckdb(h); // one process holds a DuckDB file: the writer opens it next
+    }
+  }
 
   protected async exec(): Promise<CommandResult> {
     const config = this.evtConfig();
@@ -89,6 +124,7 @@ export default class Run extends EvtCommand<typeof Run> {
         const { DuckdbWriter } = await import("@evt/runtime/sinks/duckdb/writer.js");
         writer = new DuckdbWriter({ path: file });
       }
+      await this.refuseLaggingTables(config, target, sinkConfig, sinks);
       // Kafka, DuckDB and Snowflake clients load only when this command runs (oclif imports every command).
       const { startSinks } = await import("@evt/runtime/sinks/sink.js");
       sinkRunner = await startSinks({

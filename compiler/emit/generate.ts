@@ -21,6 +21,7 @@ import type { BatchConfig } from "../config/schema.js";
 import { EvtError, type Diagnostic } from "../errors.js";
 import type { LoadedContracts } from "../model/build-catalog.js";
 import type { Catalog, EventModel } from "../model/catalog.js";
+import { LintRefusalError, refuseLintErrors } from "../rules/lint/refuse.js";
 import { keyProblem } from "../model/key-path.js";
 import { sinkTableName, sinkTables, type SinkTable } from "../warehouse/sink-table.js";
 import { CATALOG_JSON_PATH, emitCatalogJson } from "./catalog-json.js";
@@ -104,6 +105,13 @@ export function resolveSinkTables(catalog: Catalog, options: Pick<GenerateOption
 export async function generate(loaded: LoadedContracts, options: GenerateOptions): Promise<OutputFile[]> {
   const { catalog, set } = loaded;
   const out: OutputFile[] = [];
+  try {
+    refuseLintErrors(catalog, "evt generate");
+  } catch (e) {
+    if (!(e instanceof LintRefusalError) || !options.displayRoot) throw e;
+    const root = options.displayRoot;
+    throw new LintRefusalError(e.command, e.findings.map((f) => ({ ...f, file: path.join(root, f.file) })));
+  }
   const tables = resolveSinkTables(catalog, options);
 
   // 1. protobuf-es message types for every file of the tree (the vocabulary included: _pb modules import it).

@@ -20,9 +20,9 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { EvtError, OutputOwnershipError } from "../errors.js";
-import { MIGRATIONS_DIR } from "./layout.js";
+import { DUCKDB_MIGRATIONS_DIR, MIGRATIONS_DIR } from "./layout.js";
 
-export const PRESERVED_DIRS: readonly string[] = [MIGRATIONS_DIR];
+export const PRESERVED_DIRS: readonly string[] = [MIGRATIONS_DIR, DUCKDB_MIGRATIONS_DIR];
 
 /** The manifest of what `evt generate` wrote, inside the output directory. */
 export const MANIFEST_FILE = ".evt-manifest.json";

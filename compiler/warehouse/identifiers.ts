@@ -35,6 +35,11 @@ export const SNOWFLAKE_RESERVED_WORDS: ReadonlySet<string> = new Set([
 /** Sink tables add metadata columns (event id, time, topic, partition, offset…) named `EVT_*`. */
 export const METADATA_COLUMN_PREFIX = "EVT_";
 
+/** A name as shown in a one-line message: quoted, escaped (a hostile name may hold line breaks), at most 40 characters. */
+function shown(name: string): string {
+  return name.length > 40 ? `${JSON.stringify(name.slice(0, 40)).slice(0, -1)}…"` : JSON.stringify(name);
+}
+
 /**
  * Why a column name cannot be used, or undefined when it can: the one check lint
  * (EVT_RESERVED_COLUMN) and generate (sink-table.ts) both apply, so `column: "speed"` fails both.
@@ -42,12 +47,13 @@ export const METADATA_COLUMN_PREFIX = "EVT_";
 export function columnNameProblem(name: string): string | undefined {
   if (name.length === 0) return "the column name is empty";
   const upper = name.toUpperCase();
-  if (SNOWFLAKE_RESERVED_WORDS.has(upper)) return `"${name}" is a Snowflake reserved word`;
-  if (upper.startsWith(METADATA_COLUMN_PREFIX)) return `"${name}" uses the ${METADATA_COLUMN_PREFIX} prefix reserved for evt's metadata columns`;
-  if (name.length > MAX_IDENTIFIER_LENGTH) return `"${name.slice(0, 40)}…" is longer than ${MAX_IDENTIFIER_LENGTH} characters`;
-  if (!IDENTIFIER_PATTERN.test(name)) return `"${name}" is not UPPER_SNAKE (A-Z, 0-9, _; not starting with a digit); write column: "${upperSnake(name).replace(/[^A-Z0-9_]/g, "_")}"`;
+  if (SNOWFLAKE_RESERVED_WORDS.has(upper)) return `${shown(name)} is a Snowflake reserved word`;
+  if (upper.startsWith(METADATA_COLUMN_PREFIX)) return `${shown(name)} uses the ${METADATA_COLUMN_PREFIX} prefix reserved for evt's metadata columns`;
+  if (name.length > MAX_IDENTIFIER_LENGTH) return `${shown(name)} is longer than ${MAX_IDENTIFIER_LENGTH} characters`;
+  if (!IDENTIFIER_PATTERN.test(name)) return `${shown(name)} is not UPPER_SNAKE (A-Z, 0-9, _; not starting with a digit); write column: "${upperSnake(name).replace(/[^A-Z0-9_]/g, "_")}"`;
   return undefined;
 }
+
 
 /** Sink table: `SCHEMA.TABLE`, upper-case unquoted-identifier syntax (emitted SQL quotes it, so case matters). */
 export const SINK_TABLE_PATTERN = /^[A-Z_][A-Z0-9_$]*\.[A-Z_][A-Z0-9_$]*$/;
@@ -64,16 +70,13 @@ export const IDENTIFIER_PATTERN = /^[A-Z_][A-Z0-9_]*$/;
 
 /** Why `name` cannot be emitted as a warehouse identifier (pattern, reserved word, length), or undefined. */
 export function identifierProblem(name: string): string | undefined {
-  if (!IDENTIFIER_PATTERN.test(name)) return `"${name}" is not UPPER_SNAKE (A-Z, 0-9, _; not starting with a digit)`;
-  if (SNOWFLAKE_RESERVED_WORDS.has(name)) return `"${name}" is a Snowflake reserved word`;
-  if (name.length > MAX_IDENTIFIER_LENGTH) return `"${name.slice(0, 40)}…" is longer than ${MAX_IDENTIFIER_LENGTH} characters`;
+  if (!IDENTIFIER_PATTERN.test(name)) return `${shown(name)} is not UPPER_SNAKE (A-Z, 0-9, _; not starting with a digit)`;
+  if (SNOWFLAKE_RESERVED_WORDS.has(name)) return `${shown(name)} is a Snowflake reserved word`;
+  if (name.length > MAX_IDENTIFIER_LENGTH) return `${shown(name)} is longer than ${MAX_IDENTIFIER_LENGTH} characters`;
   return undefined;
 }
 
-/** Double-quoted SQL identifier (embedded quotes doubled). Every emitted identifier goes through this. */
-export function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
+export { quoteIdent } from "./sql-escape.js";
 
 /** Names that collide after case folding, grouped in input order: `[["ORDER_ID", "order_id"]]`. */
 export function findCollisions(names: readonly string[]): string[][] {

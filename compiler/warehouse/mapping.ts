@@ -61,7 +61,7 @@ export const WAREHOUSE_MAPPING: readonly MappingRow[] = [
   { id: "string", protobuf: "string", snowflake: "VARCHAR", duckdb: "VARCHAR", kind: "varchar", note: "" },
   { id: "bytes", protobuf: "bytes", snowflake: "BINARY", duckdb: "BLOB", kind: "binary", note: "" },
   { id: "enum", protobuf: "enum", snowflake: "VARCHAR", duckdb: "VARCHAR", kind: "enum_name", note: "the value's name (the number, as text, when unknown to the schema)" },
-  { id: "google.protobuf.Timestamp", protobuf: "google.protobuf.Timestamp", snowflake: "TIMESTAMP_NTZ(9)", duckdb: "TIMESTAMP_NS", kind: "timestamp", note: "UTC, nanoseconds" },
+  { id: "google.protobuf.Timestamp", protobuf: "google.protobuf.Timestamp", snowflake: "TIMESTAMP_NTZ(9)", duckdb: "TIMESTAMP", kind: "timestamp", note: "UTC; proto's whole range 0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999999999Z on both targets (DuckDB keeps microseconds: its nanosecond type ends in 2262)" },
   { id: "google.protobuf.Duration", protobuf: "google.protobuf.Duration", snowflake: "NUMBER(38,0)", duckdb: "HUGEINT", kind: "duration_ns", note: "nanoseconds" },
   wrapper("DoubleValue", "FLOAT", "DOUBLE", "float"),
   wrapper("FloatValue", "FLOAT", "FLOAT", "float"),
@@ -106,12 +106,12 @@ export interface MetadataColumn {
 
 export const METADATA_COLUMNS: readonly MetadataColumn[] = [
   { name: "EVT_EVENT_ID", snowflake: "VARCHAR(36)", duckdb: "VARCHAR", kind: "varchar", nullable: false, source: "ce_id", comment: "CloudEvents ce_id (UUIDv7) set by the producer; the de-duplication key." },
-  { name: "EVT_EVENT_TIME", snowflake: "TIMESTAMP_NTZ(9)", duckdb: "TIMESTAMP_NS", kind: "timestamp", nullable: true, source: "ce_time", comment: "CloudEvents ce_time: when the producer created the event, UTC." },
+  { name: "EVT_EVENT_TIME", snowflake: "TIMESTAMP_NTZ(9)", duckdb: "TIMESTAMP", kind: "timestamp", nullable: true, source: "ce_time", comment: "CloudEvents ce_time: when the producer created the event, UTC." },
   { name: "EVT_SOURCE", snowflake: "VARCHAR", duckdb: "VARCHAR", kind: "varchar", nullable: true, source: "ce_source", comment: "CloudEvents ce_source: the producer's name." },
   { name: "EVT_TOPIC", snowflake: "VARCHAR", duckdb: "VARCHAR", kind: "varchar", nullable: true, source: "kafka.topic", comment: "Kafka topic the event was read from." },
   { name: "EVT_PARTITION", snowflake: "NUMBER(10,0)", duckdb: "INTEGER", kind: "number", nullable: true, source: "kafka.partition", comment: "Kafka partition the event was read from." },
   { name: "EVT_OFFSET", snowflake: "NUMBER(19,0)", duckdb: "BIGINT", kind: "number", nullable: true, source: "kafka.offset", comment: "Kafka offset of the event in its partition." },
-  { name: "EVT_INGESTED_AT", snowflake: "TIMESTAMP_NTZ(9)", duckdb: "TIMESTAMP_NS", kind: "timestamp", nullable: true, source: "ingest_time", comment: "When the sink wrote the row, UTC." },
+  { name: "EVT_INGESTED_AT", snowflake: "TIMESTAMP_NTZ(9)", duckdb: "TIMESTAMP", kind: "timestamp", nullable: true, source: "ingest_time", comment: "When the sink wrote the row, UTC." },
   { name: "EVT_SCHEMA_FINGERPRINT", snowflake: "VARCHAR(16)", duckdb: "VARCHAR", kind: "varchar", nullable: true, source: "evt_schema", comment: "evt_schema header: fingerprint of the writer's descriptor." },
 ];
 
@@ -194,7 +194,7 @@ export function duckdbTypeFor(snowflakeType: string): string {
       return "TIMESTAMPTZ";
     case "TIMESTAMP_NTZ":
     case "TIMESTAMP":
-      return (t.args[0] ?? 9) > 6 ? "TIMESTAMP_NS" : "TIMESTAMP";
+      return "TIMESTAMP"; // microseconds over proto's whole range (TIMESTAMP_NS ends in 2262)
     case "VARIANT":
     case "OBJECT":
     case "ARRAY":

@@ -190,6 +190,7 @@ export function sinkTable(event: EventModel, sink: SinkModel, catalog: Catalog, 
   return { event, sink, schema, table, name: `${schema}.${table}`, mode: sink.mode, columns, mergeKey, clusterBy };
 }
 
+
 /** Every sink table of the catalog, sorted by name; table names must be unique across the catalog. */
 export function sinkTables(catalog: Catalog, options: SinkTableOptions, diags: Diagnostic[]): SinkTable[] {
   const out = catalog.events.flatMap((e) => e.sinks.map((s) => sinkTable(e, s, catalog, options, diags)));

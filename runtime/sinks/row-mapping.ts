@@ -8,7 +8,8 @@
  *   boolean                        boolean
  *   varchar, enum_name, oneof_case text (enum → value name; oneof → member's proto name or NULL)
  *   binary                         lower-case hex
- *   timestamp                      "YYYY-MM-DD HH:MM:SS.fffffffff", UTC, nanoseconds
+ *   timestamp                      "YYYY-MM-DD HH:MM:SS.fffffffff", UTC, nanoseconds; outside
+ *                                  Timestamp's range (years 0001–9999) rejected, column named
  *   variant, array                 JSON text (protobuf JSON mapping: int64 as strings, enums by name)
  *
  * Writers turn cells into their dialect (TO_TIMESTAMP_NTZ, PARSE_JSON, TO_BINARY(?, 'HEX') /
@@ -16,7 +17,7 @@
  * VARCHAR(n) or NUMBER(p,0) overflow) is rejected here with the column named, before it can fail a
  * whole batch in the warehouse.
  */
-import { fromBinary, toJson, type DescField, type DescMessage, type DescOneof, type Message } from "@bufbuild/protobuf";
+import { create, fromBinary, toJson, type DescField, type DescMessage, type DescOneof, type Message } from "@bufbuild/protobuf";
 import { reflect, type ReflectMessage } from "@bufbuild/protobuf/reflect";
 import { ScalarType } from "@bufbuild/protobuf";
 import { isWrapperDesc } from "@bufbuild/protobuf/wkt";
@@ -28,6 +29,8 @@ export type Cell = string | number | boolean | null;
 /** What the mapper needs from a consumed record besides the decoded event. */
 export interface RecordMeta {
   readonly id: string;
+  /** `ce_type` as sent; a record without it is rejected (mapRecord). */
+  readonly type?: string;
   /** `ce_time` as sent (RFC 3339), or undefined. */
   readonly time?: string;
   readonly source?: string;
@@ -115,11 +118,21 @@ function hex(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex");
 }
 
+/**
+ * The one timestamp range of both targets: google.protobuf.Timestamp's own, 0001-01-01T00:00:00Z
+ * to 9999-12-31T23:59:59.999999999Z (Snowflake TIMESTAMP_NTZ and DuckDB TIMESTAMP hold all of it).
+ */
+export const MIN_TIMESTAMP_SECONDS = -62_135_596_800n;
+export const MAX_TIMESTAMP_SECONDS = 253_402_300_799n;
+
 function timestampCell(ts: ReflectMessage): Cell {
   const d = ts.desc;
-  const seconds = ts.get(d.fields.find((f) => f.name === "seconds")!) as bigint;
+  const seconds = BigInt(ts.get(d.fields.find((f) => f.name === "seconds")!) as bigint);
   const nanos = ts.get(d.fields.find((f) => f.name === "nanos")!) as number;
-  return formatTimestampNs(BigInt(seconds) * NS_PER_S + BigInt(nanos));
+  if (seconds < MIN_TIMESTAMP_SECONDS || seconds > MAX_TIMESTAMP_SECONDS || nanos < 0 || nanos > 999_999_999) {
+    throw new Error(`timestamp (seconds ${seconds}, nanos ${nanos}) is outside google.protobuf.Timestamp's range 0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999999999Z`);
+  }
+  return formatTimestampNs(seconds * NS_PER_S + BigInt(nanos));
 }
 
 function durationCell(du: ReflectMessage): Cell {
@@ -181,6 +194,22 @@ function jsonOf(holder: ReflectMessage, cache: JsonCache): Record<string, unknow
   return j;
 }
 
+/**
+ * The JSON of one field of `holder`. Normally read from the holder's JSON (computed once per
+ * message); when that fails — another field has no JSON form, an out-of-range Timestamp say —
+ * the field is converted alone, so the error (if any) is this field's and names its column.
+ */
+function fieldJson(holder: ReflectMessage, field: DescField, cache: JsonCache): unknown {
+  try {
+    return jsonOf(holder, cache)[field.jsonName];
+  } catch {
+    const msg = holder.message as unknown as Record<string, unknown>;
+    const key = field.oneof ? field.oneof.localName : field.localName;
+    const alone = create(holder.desc, { [key]: msg[key] } as never);
+    return (toJson(holder.desc, alone as never) as Record<string, unknown>)[field.jsonName];
+  }
+}
+
 function compileColumn(schema: DescMessage, col: SinkColumn, where: string): Accessor {
   // every step but the last must be a singular message field
   const parents: DescField[] = [];
@@ -211,7 +240,7 @@ function compileColumn(schema: DescMessage, col: SinkColumn, where: string): Acc
     const hasPresence = field.fieldKind === "message" || field.oneof !== undefined || field.presence !== 2;
     if (field.fieldKind === "list" || field.fieldKind === "map") {
       if (kind !== "variant" && kind !== "array") throw new RuntimeConfigError(`${where}: kind ${kind} on a ${field.fieldKind} field`);
-      const v = jsonOf(holder, cache)[field.jsonName];
+      const v = fieldJson(holder, field, cache);
       return v === undefined ? null : JSON.stringify(v);
     }
     if (hasPresence && !holder.isSet(field)) return null;
@@ -228,7 +257,7 @@ function compileColumn(schema: DescMessage, col: SinkColumn, where: string): Acc
       if (kind === "variant" || kind === "array") return JSON.stringify(toJson(msg.desc, msg.message as never));
       throw new RuntimeConfigError(`${where}: kind ${kind} on message field of type ${type}`);
     }
-    if (kind === "variant" || kind === "array") return JSON.stringify(jsonOf(holder, cache)[field.jsonName] ?? null);
+    if (kind === "variant" || kind === "array") return JSON.stringify(fieldJson(holder, field, cache) ?? null);
     if (field.fieldKind === "scalar" && field.scalar === ScalarType.BYTES && kind === "binary") return hex(value as Uint8Array);
     return scalarCell(kind, value, field);
   };
@@ -244,7 +273,8 @@ function metadataAccessor(col: MetadataColumn): (meta: RecordMeta) => Cell {
     case "kafka.offset": return (m) => m.offset;
     case "ce_time": return (m) => {
       const ns = m.time === undefined ? undefined : parseRfc3339Ns(m.time);
-      return ns === undefined ? null : formatTimestampNs(ns);
+      const inRange = ns !== undefined && ns >= MIN_TIMESTAMP_SECONDS * NS_PER_S && ns < (MAX_TIMESTAMP_SECONDS + 1n) * NS_PER_S;
+      return inRange ? formatTimestampNs(ns) : null;
     };
     case "ingest_time": return (m) => formatTimestampNs(BigInt(m.ingestMs) * 1_000_000n);
   }
@@ -325,6 +355,9 @@ export function compileRowMapper(config: SinkConfig, sink: SinkSpec, schema: Des
     columnKinds,
     mapEvent,
     mapRecord(value, m) {
+      // CloudEvents requires ce_type; without it nothing says the bytes are this contract's
+      // message (protobuf decodes most byte strings into something), so the row is not written.
+      if (m.type === undefined || m.type === "") throw new RowRejectedError(`record has no ce_type header; the sink writes only records typed ${sink.eventType}`);
       let event: Message;
       try {
         event = fromBinary(schema, value);

@@ -334,6 +334,7 @@ class SinkWorker {
     const value = new Uint8Array(rec.value.buffer, rec.value.byteOffset, rec.value.byteLength);
     return this.d.mapper.mapRecord(value, {
       id,
+      ...(type !== undefined ? { type } : {}),
       time: headerString(rec.headers, H.time),
       source: headerString(rec.headers, H.source),
       schema: headerString(rec.headers, H.schema),

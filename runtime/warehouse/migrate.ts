@@ -1,8 +1,9 @@
 /**
  * `evt ddl apply`: brings a warehouse to the generated DDL.
  *
- *  1. tables: every `tables/*.sql` (CREATE SCHEMA/TABLE IF NOT EXISTS, the latest shape), in name
- *     order, every run — idempotent, so not recorded;
+ *  1. tables: every `tables/<SCHEMA>.<TABLE>.sql` whose table does not exist yet (CREATE SCHEMA/
+ *     TABLE IF NOT EXISTS, the latest shape), in name order — not recorded; an existing table
+ *     changes only through migrations (its file would COMMENT on columns it does not have yet);
  *  2. migrations: every `migrations/V*.sql` not yet in the history table, in name order, each
  *     recorded (name, sha256 of the file, applied_at) right after it ran. An already-applied
  *     migration whose file changed is refused before anything runs (MigrationChecksumError
@@ -15,6 +16,7 @@ import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { EvtRuntimeError } from "../errors.js";
+import { quoteIdent } from "../sinks/writer.js";
 import { splitStatements } from "./snowflake.js";
 
 export interface DdlFile {
@@ -46,7 +48,10 @@ export class MigrationChecksumError extends EvtRuntimeError {
 }
 
 export interface ApplyPlan {
+  /** Table files whose table does not exist yet. */
   readonly tables: readonly DdlFile[];
+  /** Table files skipped because their table exists. */
+  readonly existing?: readonly string[];
   /** Migrations not in the history, in the order they will run. */
   readonly pending: readonly DdlFile[];
   /** Migrations already applied (unchanged). */
@@ -76,9 +81,7 @@ export function readDdlDir(dir: string, pattern: RegExp = /\.sql$/): DdlFile[] {
 
 export const MIGRATION_FILE = /^V\d{4,}__[A-Za-z0-9_]+\.sql$/;
 
-function q(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`;
-}
+const q = quoteIdent;
 
 function historyDdl(h: HistoryTable, dialect: DdlExecutor["dialect"]): string[] {
   const ts = dialect === "snowflake" ? "TIMESTAMP_NTZ(9)" : "TIMESTAMP_NS";
@@ -107,18 +110,32 @@ export async function planApply(
       { context: { files: edited.map((m) => m.name).join(",") } },
     );
   }
+  const missing: DdlFile[] = [];
+  const existing: string[] = [];
+  for (const t of tables) {
+    if (await tableExists(exec, t.name.replace(/\.sql$/, ""))) existing.push(t.name);
+    else missing.push(t);
+  }
   return {
-    tables,
+    tables: missing,
+    existing,
     pending: migrations.filter((m) => !applied.has(m.name)),
     applied: migrations.filter((m) => applied.has(m.name)).map((m) => m.name),
   };
 }
 
+/** Whether `SCHEMA.TABLE` exists (names as evt emits them: quoted upper case). */
+export async function tableExists(exec: DdlExecutor, qualifiedName: string): Promise<boolean> {
+  const i = qualifiedName.indexOf(".");
+  if (i < 0) return false;
+  const found = await exec.rows("SELECT COUNT(*) AS N FROM INFORMATION_SCHEMA.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?", [qualifiedName.slice(0, i), qualifiedName.slice(i + 1)]);
+  return Number(found[0]?.N ?? found[0]?.n ?? 0) > 0;
+}
+
 async function readHistory(exec: DdlExecutor, h: HistoryTable, readOnly: boolean): Promise<Map<string, string>> {
   if (readOnly) {
     // a dry run changes nothing: no history table yet means nothing applied yet
-    const found = await exec.rows("SELECT COUNT(*) AS N FROM INFORMATION_SCHEMA.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?", [h.schema, h.table]);
-    if (Number(found[0]?.N ?? found[0]?.n ?? 0) === 0) return new Map();
+    if (!(await tableExists(exec, `${h.schema}.${h.table}`))) return new Map();
   } else {
     for (const stmt of historyDdl(h, exec.dialect)) await exec.run(stmt);
   }
@@ -138,17 +155,27 @@ export async function applyPlan(exec: DdlExecutor, plan: ApplyPlan, options: { h
       statements += 1;
     }
   }
+  // DuckDB has transactional DDL: a migration and its history row commit together. (Snowflake
+  // commits each DDL statement on its own; its statements are idempotent, so a rerun completes it.)
+  const atomic = exec.dialect === "duckdb";
   for (const m of plan.pending) {
     options.onEvent?.({ kind: "file", file: m.name, what: "migration" });
-    for (const stmt of splitStatements(m.sql)) {
-      const sql = idempotentStatement(stmt);
-      options.onEvent?.({ kind: "statement", file: m.name, sql });
-      await exec.run(sql);
-      statements += 1;
+    if (atomic) await exec.run("BEGIN TRANSACTION");
+    try {
+      for (const stmt of splitStatements(m.sql)) {
+        const sql = idempotentStatement(stmt);
+        options.onEvent?.({ kind: "statement", file: m.name, sql });
+        await exec.run(sql);
+        statements += 1;
+      }
+      const now = new Date().toISOString().replace("T", " ").replace("Z", "");
+      const ts = exec.dialect === "snowflake" ? "TO_TIMESTAMP_NTZ(?)" : "CAST(? AS TIMESTAMP_NS)";
+      await exec.run(`INSERT INTO ${q(h.schema)}.${q(h.table)} ("NAME", "CHECKSUM", "APPLIED_AT", "APPLIED_BY") SELECT ?, ?, ${ts}, ?`, [m.name, m.checksum, now, options.appliedBy ?? null]);
+      if (atomic) await exec.run("COMMIT");
+    } catch (e) {
+      if (atomic) await exec.run("ROLLBACK").catch(() => {});
+      throw e;
     }
-    const now = new Date().toISOString().replace("T", " ").replace("Z", "");
-    const ts = exec.dialect === "snowflake" ? "TO_TIMESTAMP_NTZ(?)" : "CAST(? AS TIMESTAMP_NS)";
-    await exec.run(`INSERT INTO ${q(h.schema)}.${q(h.table)} ("NAME", "CHECKSUM", "APPLIED_AT", "APPLIED_BY") SELECT ?, ?, ${ts}, ?`, [m.name, m.checksum, now, options.appliedBy ?? null]);
   }
   return { ...plan, statements };
 }
@@ -157,6 +184,7 @@ export async function applyPlan(exec: DdlExecutor, plan: ApplyPlan, options: { h
 export function renderPlan(plan: ApplyPlan): string {
   const out: string[] = [];
   for (const f of plan.tables) out.push(`-- table: ${f.name}`, ...splitStatements(f.sql).map((s) => `${s};`), "");
+  if (plan.existing && plan.existing.length > 0) out.push(`-- tables that exist (changed only by migrations): ${plan.existing.join(", ")}`, "");
   for (const m of plan.pending) out.push(`-- migration: ${m.name} (sha256 ${m.checksum})`, ...splitStatements(m.sql).map((s) => `${idempotentStatement(s)};`), "");
   if (plan.applied.length > 0) out.push(`-- already applied: ${plan.applied.join(", ")}`);
   return out.join("\n");

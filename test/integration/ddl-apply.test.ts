@@ -87,7 +87,7 @@ describe("evt ddl apply --target snowflake", () => {
     ]);
   });
 
-  it("is a no-op on rerun, and --dry-run prints only the idempotent tables", async () => {
+  it("is a no-op on rerun, and --dry-run lists the existing tables and runs nothing", async () => {
     const before = await query(conn, 'SELECT "NAME", "APPLIED_AT" FROM "EVT"."EVT_MIGRATION_HISTORY" ORDER BY "NAME"');
     const rerun = runEvt(["ddl", "apply", "--target", "snowflake"], { cwd: work, env: env() });
     expect(rerun.code, rerun.stderr).toBe(0);
@@ -95,7 +95,8 @@ describe("evt ddl apply --target snowflake", () => {
     expect(await query(conn, 'SELECT "NAME", "APPLIED_AT" FROM "EVT"."EVT_MIGRATION_HISTORY" ORDER BY "NAME"')).toEqual(before);
     const dry = runEvt(["ddl", "apply", "--target", "snowflake", "--dry-run"], { cwd: work, env: env() });
     expect(dry.code, dry.stderr).toBe(0);
-    expect(dry.stdout).toContain('CREATE TABLE IF NOT EXISTS "ORDERS"."ORDER_PLACED"');
+    expect(dry.stdout).toMatch(/-- tables that exist \(changed only by migrations\): .*ORDERS\.ORDER_PLACED\.sql/);
+    expect(dry.stdout).not.toContain('CREATE TABLE IF NOT EXISTS "ORDERS"."ORDER_PLACED"');
     expect(dry.stdout).not.toContain("-- migration:");
     expect(dry.stdout).toContain("-- already applied: V0001__create_extra_added.sql, V0002__add_columns_extra_added.sql");
   });
@@ -119,6 +120,58 @@ describe("evt ddl apply --target snowflake", () => {
     const run = runEvt(["ddl", "apply", "--target", "snowflake"], { cwd: work, env: { ...env(), EVT_SNOWFLAKE_PASSWORD: "" } });
     expect(run.code).toBe(2);
     expect(run.stderr).toContain("EVT_SNOWFLAKE_PASSWORD");
+  });
+});
+
+describe("evt ddl apply --target duckdb: the same history semantics as Snowflake", () => {
+  const D1 = `CREATE SCHEMA IF NOT EXISTS "EXTRA";\nCREATE TABLE IF NOT EXISTS "EXTRA"."ADDED" ("ID" VARCHAR NOT NULL);\n`;
+  const D2 = `ALTER TABLE "EXTRA"."ADDED" ADD COLUMN "SCORE" INTEGER;\nCOMMENT ON COLUMN "EXTRA"."ADDED"."SCORE" IS 'a\\b';\nALTER TABLE "EXTRA"."ADDED" ALTER COLUMN "ID" DROP NOT NULL;\n`;
+  let dir: string;
+  const duck = async <T>(f: (c: import("@duckdb/node-api").DuckDBConnection) => Promise<T>): Promise<T> => {
+    const inst = await DuckDBInstance.create(path.join(dir, "h.duckdb"));
+    const c = await inst.connect();
+    try {
+      return await f(c);
+    } finally {
+      c.closeSync();
+      inst.closeSync();
+    }
+  };
+
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), "evt-ddl-duck-"));
+    cpSync(path.join(work, "gen/duckdb/tables"), path.join(dir, "gen/duckdb/tables"), { recursive: true });
+    mkdirSync(path.join(dir, "gen/duckdb/migrations"), { recursive: true });
+    writeFileSync(path.join(dir, "gen/duckdb/migrations/V0001__create_extra_added.sql"), D1);
+    writeFileSync(path.join(dir, "gen/duckdb/migrations/V0002__add_columns_extra_added.sql"), D2);
+    writeFileSync(path.join(dir, "evt.yaml"), `proto: ${path.join(REPO_ROOT, "proto")}\nout: gen\nwarehouse:\n  duckdbPath: h.duckdb\n`);
+  });
+
+  it("runs the migrations in order once, records name and sha256, keeps a backslash single in comments", async () => {
+    const run = runEvt(["ddl", "apply", "--target", "duckdb"], { cwd: dir });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain("applied migration(s): V0001__create_extra_added.sql, V0002__add_columns_extra_added.sql");
+    const history = await duck(async (c) => (await c.runAndReadAll('SELECT "NAME", "CHECKSUM" FROM "EVT"."EVT_MIGRATION_HISTORY" ORDER BY "NAME"')).getRowObjectsJson());
+    expect(history).toEqual([
+      { NAME: "V0001__create_extra_added.sql", CHECKSUM: createHash("sha256").update(D1).digest("hex") },
+      { NAME: "V0002__add_columns_extra_added.sql", CHECKSUM: createHash("sha256").update(D2).digest("hex") },
+    ]);
+    const cols = await duck(async (c) => (await c.runAndReadAll("SELECT column_name AS c, CASE WHEN is_nullable THEN 'YES' ELSE 'NO' END AS n, comment FROM duckdb_columns() WHERE table_name = 'ADDED' ORDER BY column_index")).getRowObjectsJson());
+    expect(cols).toEqual([{ c: "ID", n: "YES", comment: null }, { c: "SCORE", n: "YES", comment: "a\\b" }]);
+    const again = runEvt(["ddl", "apply", "--target", "duckdb"], { cwd: dir });
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toContain("no pending migrations");
+  });
+
+  it("refuses an edited, already-applied migration (exit 2, file named) and runs nothing after it", async () => {
+    writeFileSync(path.join(dir, "gen/duckdb/migrations/V0002__add_columns_extra_added.sql"), D2.replace("INTEGER", "BIGINT"));
+    writeFileSync(path.join(dir, "gen/duckdb/migrations/V0003__later.sql"), `ALTER TABLE "EXTRA"."ADDED" ADD COLUMN "LATER" VARCHAR;\n`);
+    const run = runEvt(["ddl", "apply", "--target", "duckdb"], { cwd: dir });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("V0002__add_columns_extra_added.sql");
+    expect(run.stderr).toMatch(/already applied but its content changed/);
+    const cols = await duck(async (c) => (await c.runAndReadAll("SELECT column_name AS c FROM information_schema.columns WHERE table_name = 'ADDED' ORDER BY ordinal_position")).getRowObjectsJson());
+    expect(cols.map((r) => r.c)).toEqual(["ID", "SCORE"]);
   });
 });
 

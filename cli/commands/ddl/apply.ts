@@ -8,7 +8,7 @@ import {
 import {
   SNOWFLAKE_ENV, connectSnowflake, describeSettings, destroySnowflake, resolveSnowflakeSettings, type SnowflakeSettings,
 } from "@evt/runtime/warehouse/snowflake.js";
-import { MIGRATIONS_DIR } from "../../../compiler/emit/layout.js";
+import { DUCKDB_MIGRATIONS_DIR, MIGRATIONS_DIR } from "../../../compiler/emit/layout.js";
 import { EvtCommand, type CommandResult } from "../../base-command.js";
 
 export type WarehouseTarget = "snowflake" | "duckdb";
@@ -31,7 +31,7 @@ export function duckdbPathOf(config: EvtConfig, flag: string | undefined): strin
   return path.resolve(flag ?? config.warehouse.duckdbPath ?? path.join(config.baseDir, DEFAULTS.duckdbPath));
 }
 
-function historyOf(config: EvtConfig): HistoryTable {
+export function historyOf(config: EvtConfig): HistoryTable {
   const [schema, table] = config.history.table.split(".") as [string, string];
   return { schema, table };
 }
@@ -45,11 +45,12 @@ export const ENV_HELP =
 export default class DdlApply extends EvtCommand<typeof DdlApply> {
   static override summary = "Apply the generated tables and pending migrations to the warehouse, with history.";
   static override description =
-    "Runs every <out>/snowflake/tables/*.sql (CREATE … IF NOT EXISTS, idempotent), then each migration of " +
-    "<out>/snowflake/migrations/ not yet recorded in the history table (evt.yaml history.table, default EVT.EVT_MIGRATION_HISTORY), " +
-    "in name order, recording its name, sha256 and time. A rerun is a no-op. An applied migration whose file changed is refused " +
-    "(exit 2, the file named). With --target duckdb the DuckDB tables (<out>/duckdb/tables/*.sql) are applied to the local " +
-    "database file (warehouse.duckdbPath); migrations are Snowflake DDL and are not run there. " +
+    "Runs <out>/snowflake/tables/<SCHEMA>.<TABLE>.sql for every table that does not exist yet (an existing table changes only " +
+    "through migrations), then each migration of <out>/snowflake/migrations/ not yet recorded in the history table (evt.yaml " +
+    "history.table, default EVT.EVT_MIGRATION_HISTORY), in name order, recording its name, sha256 and time. A rerun is a no-op. " +
+    "An applied migration whose file changed is refused (exit 2, the file named). With --target duckdb the same happens on the " +
+    "local database file (warehouse.duckdbPath) with <out>/duckdb/tables/ and <out>/duckdb/migrations/ (the DuckDB dialect of the " +
+    "same migrations, same names), each migration and its history row in one transaction. " +
     ENV_HELP;
   static override examples = [
     "<%= config.bin %> ddl apply --target snowflake",
@@ -70,7 +71,7 @@ export default class DdlApply extends EvtCommand<typeof DdlApply> {
     const tablesDir = path.join(config.out, target === "snowflake" ? "snowflake" : "duckdb", "tables");
     const tables = readDdlDir(tablesDir);
     if (tables.length === 0) throw new EvtError(`no table DDL in ${path.relative(process.cwd(), tablesDir) || tablesDir}; run \`evt generate\` first`);
-    const migrations = target === "snowflake" ? readDdlDir(path.join(config.out, MIGRATIONS_DIR), MIGRATION_FILE) : [];
+    const migrations = readDdlDir(path.join(config.out, target === "snowflake" ? MIGRATIONS_DIR : DUCKDB_MIGRATIONS_DIR), MIGRATION_FILE);
 
     // Drivers load only when this command runs (oclif imports every command module at start-up).
     const { duckdbExecutor, snowflakeExecutor } = await import("@evt/runtime/warehouse/executors.js");
@@ -109,7 +110,8 @@ export default class DdlApply extends EvtCommand<typeof DdlApply> {
         },
       });
       const text = [
-        `applied ${result.tables.length} table file(s) to ${target} (${result.statements} statement(s))`,
+        `applied ${result.tables.length} table file(s) to ${target} (${result.statements} statement(s))` +
+          (result.existing && result.existing.length > 0 ? `; ${result.existing.length} table(s) already exist` : ""),
         result.pending.length > 0 ? `applied migration(s): ${result.pending.map((m) => m.name).join(", ")}` : "no pending migrations",
         ...(result.applied.length > 0 ? [`already applied: ${result.applied.join(", ")}`] : []),
       ].join("\n");

@@ -10,7 +10,7 @@ import { quoteIdent } from "../../warehouse/identifiers.js";
 import type { SinkTable } from "../../warehouse/sink-table.js";
 import { generatedHeader } from "../header.js";
 import { columnComment, qualifiedTable } from "../snowflake/pii.js";
-import { sqlString } from "../snowflake/sql-text.js";
+import { sqlComment, sqlString } from "../../warehouse/sql-escape.js";
 
 export function duckdbTableDdlPath(t: SinkTable): string {
   return `duckdb/tables/${t.schema}.${t.table}.sql`;
@@ -22,25 +22,25 @@ export function emitDuckdbTableDdl(t: SinkTable): string {
   const comments: string[] = [];
   for (const m of METADATA_COLUMNS) {
     defs.push(`  ${quoteIdent(m.name)} ${m.duckdb}${m.nullable ? "" : " NOT NULL"}`);
-    comments.push(`COMMENT ON COLUMN ${qualified}.${quoteIdent(m.name)} IS ${sqlString(m.comment)};`);
+    comments.push(`COMMENT ON COLUMN ${qualified}.${quoteIdent(m.name)} IS ${sqlString(m.comment, "duckdb")};`);
   }
   for (const c of t.columns) {
     defs.push(`  ${quoteIdent(c.name)} ${c.duckdbType}${c.nullable ? "" : " NOT NULL"}`);
     const comment = columnComment(c);
-    if (comment) comments.push(`COMMENT ON COLUMN ${qualified}.${quoteIdent(c.name)} IS ${sqlString(comment)};`);
+    if (comment) comments.push(`COMMENT ON COLUMN ${qualified}.${quoteIdent(c.name)} IS ${sqlString(comment, "duckdb")};`);
   }
   const e = t.event;
   const tableComment = `Event contract ${e.fullName} (topic ${e.topic}, owner ${e.owner || "unknown"}, ${t.mode}).${e.message.comment ? ` ${e.message.comment}` : ""}`;
   return [
-    generatedHeader("--", `${e.file} (message ${e.fullName})`),
-    `-- Sink ${t.name} of topic ${e.topic}, DuckDB dialect (local warehouse). Merge key: ${t.mergeKey.map(quoteIdent).join(", ")}.`,
+    generatedHeader("--", sqlComment(`${e.file} (message ${e.fullName})`)),
+    `-- Sink ${sqlComment(t.name)} of topic ${sqlComment(e.topic)}, DuckDB dialect (local warehouse). Merge key: ${t.mergeKey.map(quoteIdent).join(", ")}.`,
     `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(t.schema)};`,
     "",
     `CREATE TABLE IF NOT EXISTS ${qualified} (`,
     defs.join(",\n"),
     ");",
     "",
-    `COMMENT ON TABLE ${qualified} IS ${sqlString(tableComment)};`,
+    `COMMENT ON TABLE ${qualified} IS ${sqlString(tableComment, "duckdb")};`,
     ...comments,
     "",
   ].join("\n");

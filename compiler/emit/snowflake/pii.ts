@@ -9,7 +9,7 @@
 import type { PiiClass } from "../../model/catalog.js";
 import type { SinkTable } from "../../warehouse/sink-table.js";
 import { quoteIdent } from "../../warehouse/identifiers.js";
-import { sqlString } from "./sql-text.js";
+import { sqlComment, sqlString } from "../../warehouse/sql-escape.js";
 import { generatedHeader } from "../header.js";
 
 /** Schema (before the configured prefix) and name of the tag object. */
@@ -40,14 +40,14 @@ export function emitPiiTags(tables: readonly SinkTable[], schemaPrefix: string):
     "-- Idempotent: safe to apply after every CREATE TABLE / migration.",
     `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(`${schemaPrefix.toUpperCase()}${PII_TAG_SCHEMA}`)};`,
     "",
-    `CREATE TAG IF NOT EXISTS ${tag} ALLOWED_VALUES 'PERSONAL', 'SENSITIVE' COMMENT = ${sqlString("PII classification from the (evt.v1.field).pii annotation of the event contracts.")};`,
+    `CREATE TAG IF NOT EXISTS ${tag} ALLOWED_VALUES 'PERSONAL', 'SENSITIVE' COMMENT = ${sqlString("PII classification from the (evt.v1.field).pii annotation of the event contracts.", "snowflake")};`,
   ];
   for (const t of tables) {
     const pii = t.columns.filter((c) => c.pii !== "none");
     if (pii.length === 0) continue;
-    lines.push("", `-- ${t.name} (${t.event.fullName})`);
+    lines.push("", `-- ${sqlComment(`${t.name} (${t.event.fullName})`)}`);
     for (const c of pii) {
-      lines.push(`ALTER TABLE IF EXISTS ${qualifiedTable(t)} MODIFY COLUMN ${quoteIdent(c.name)} SET TAG ${tag} = '${c.pii.toUpperCase()}';`);
+      lines.push(`ALTER TABLE IF EXISTS ${qualifiedTable(t)} MODIFY COLUMN ${quoteIdent(c.name)} SET TAG ${tag} = ${sqlString(c.pii.toUpperCase(), "snowflake")};`);
     }
   }
   return lines.join("\n") + "\n";

@@ -8,7 +8,7 @@ import { quoteIdent } from "../../warehouse/identifiers.js";
 import type { SinkTable } from "../../warehouse/sink-table.js";
 import { generatedHeader } from "../header.js";
 import { columnComment, qualifiedTable } from "./pii.js";
-import { sqlString } from "./sql-text.js";
+import { sqlComment, sqlString } from "../../warehouse/sql-escape.js";
 
 export function tableDdlPath(t: SinkTable): string {
   return `snowflake/tables/${t.schema}.${t.table}.sql`;
@@ -24,17 +24,17 @@ function mergeKeyNote(t: SinkTable): string {
 export function emitTableDdl(t: SinkTable): string {
   const defs: string[] = [];
   for (const m of METADATA_COLUMNS) {
-    defs.push(`  ${quoteIdent(m.name)} ${m.snowflake}${m.nullable ? "" : " NOT NULL"} COMMENT ${sqlString(m.comment)}`);
+    defs.push(`  ${quoteIdent(m.name)} ${m.snowflake}${m.nullable ? "" : " NOT NULL"} COMMENT ${sqlString(m.comment, "snowflake")}`);
   }
   for (const c of t.columns) {
     const comment = columnComment(c);
-    defs.push(`  ${quoteIdent(c.name)} ${c.sqlType}${c.nullable ? "" : " NOT NULL"}${comment ? ` COMMENT ${sqlString(comment)}` : ""}`);
+    defs.push(`  ${quoteIdent(c.name)} ${c.sqlType}${c.nullable ? "" : " NOT NULL"}${comment ? ` COMMENT ${sqlString(comment, "snowflake")}` : ""}`);
   }
   const e = t.event;
   const tableComment = `Event contract ${e.fullName} (topic ${e.topic}, owner ${e.owner || "unknown"}, ${t.mode}).${e.message.comment ? ` ${e.message.comment}` : ""}`;
   const lines = [
-    generatedHeader("--", `${e.file} (message ${e.fullName})`),
-    `-- Sink ${t.name} of topic ${e.topic}.`,
+    generatedHeader("--", sqlComment(`${e.file} (message ${e.fullName})`)),
+    `-- Sink ${sqlComment(t.name)} of topic ${sqlComment(e.topic)}.`,
     mergeKeyNote(t),
     "-- Columns whose comment starts with [PII:PERSONAL] or [PII:SENSITIVE] hold personal data (tags: snowflake/governance/pii_tags.sql).",
     `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(t.schema)};`,
@@ -44,6 +44,6 @@ export function emitTableDdl(t: SinkTable): string {
     ")",
   ];
   if (t.clusterBy.length > 0) lines.push(`CLUSTER BY (${t.clusterBy.map(quoteIdent).join(", ")})`);
-  lines.push(`COMMENT = ${sqlString(tableComment)};`);
+  lines.push(`COMMENT = ${sqlString(tableComment, "snowflake")};`);
   return lines.join("\n") + "\n";
 }

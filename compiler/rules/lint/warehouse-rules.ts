@@ -1,8 +1,8 @@
 /** Warehouse rules: column overrides fit their field, and sink columns are unique and usable names. */
 import type { Catalog, EventModel } from "../../model/catalog.js";
 import { columnTypeProblem } from "../../warehouse/column-types.js";
-import { eventColumns, type ColumnSource } from "../../warehouse/columns.js";
 import { columnNameProblem } from "../../warehouse/identifiers.js";
+import { eventColumns, type ColumnSource } from "../../warehouse/columns.js";
 import type { LintHit, LintRule } from "./rule.js";
 
 export const columnTypeMismatch: LintRule = {
@@ -89,3 +89,4 @@ export const reservedColumn: LintRule = {
       ),
     ),
 };
+

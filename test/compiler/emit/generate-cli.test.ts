@@ -114,16 +114,15 @@ describe("evt generate", () => {
     expect(readFileSync(file, "utf8")).toBe(text);
   });
 
-  it("keeps the old output intact and leaves no temp dir when generation fails", () => {
+  it("refuses contracts with lint errors (exit 1, the errors listed) and keeps the old output intact, no temp dir", () => {
     const cwd = project();
     expect(runEvt(["generate", "--quiet"], { cwd }).code).toBe(0);
     const before = snapshot(path.join(cwd, "generated"));
     const file = path.join(cwd, "proto/orders/v1/orders.proto");
     writeFileSync(file, readFileSync(file, "utf8").replace("bool is_subscriber = 15;", "bool is_subscriber = 15;\n  string order = 16;"));
     const r = runEvt(["generate"], { cwd });
-    expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/"ORDER" is a Snowflake reserved word/);
-    expect(r.stderr).toMatch(/proto\/orders\/v1\/orders\.proto:\d+:\d+/);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/proto\/orders\/v1\/orders\.proto:\d+:\d+: EVT_\w+ .*"ORDER" is a Snowflake reserved word/);
     expect(snapshot(path.join(cwd, "generated"))).toEqual(before);
     expect(readdirSync(cwd).filter((n) => n.includes("evt-tmp") || n.includes("evt-old"))).toEqual([]);
     expect(readdirSync(path.join(cwd, "generated")).filter((n) => n.startsWith(".evt-staging"))).toEqual([]);

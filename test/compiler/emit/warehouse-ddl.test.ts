@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { isEvtError } from "../../../compiler/errors.js";
+import { isLintRefusalError, type LintRefusalError } from "../../../compiler/rules/lint/refuse.js";
 import { mappingRow, WAREHOUSE_MAPPING } from "../../../compiler/warehouse/mapping.js";
 import { compileProto } from "../../helpers/compile-proto.js";
 import { columnLine, fileOf, generateAll } from "./helpers.js";
@@ -23,7 +24,7 @@ const WKTS = ["Timestamp", "Duration", "Struct", "Value", "ListValue", "DoubleVa
 const ALL_TYPES = HEADER + `
 enum Color { COLOR_UNSPECIFIED = 0; COLOR_RED = 1; }
 // A point.
-message Point { double x = 1; double y = 2 [(evt.v1.field) = { pii: SENSITIVE }]; }
+message Point { double x = 1; double y = 2; string label = 3 [(evt.v1.field) = { pii: SENSITIVE }]; }
 
 // Every type. It's the widest event.
 message Wide {
@@ -97,6 +98,12 @@ describe("Snowflake DDL follows the mapping data", async () => {
     expect(ddl).toContain("COMMENT = 'Event contract t.v1.Wide (topic t.wide.v1, owner team-t, UPSERT). Every type. It''s the widest event.';");
   });
 
+  it("keeps a single backslash in DuckDB comments (standard SQL literals: backslash is not an escape there)", () => {
+    const duck = fileOf(files, "duckdb/tables/T.WIDE.sql");
+    expect(duck).toContain(`COMMENT ON COLUMN "T"."WIDE"."S_STRING" IS 'The string''s "value" \\ here.';`);
+    expect(duck).not.toContain("\\\\");
+  });
+
   it("keys an UPSERT sink on the key column and clusters as asked", () => {
     expect(config.sinks[0]!.mergeKey).toEqual(["ID"]);
     expect(ddl).toContain('-- Mode UPSERT, merge key "ID"');
@@ -142,25 +149,38 @@ message Flat {
     expect(config.sinks[0]!.columns.find((c) => c.name === "DROPOFF_ADDRESS__KIND_CASE")!.path).toEqual(["dropoff_address", "kind"]);
   });
 
-  it("stops with positioned errors on reserved words, collisions and an UPSERT without a key column", async () => {
+  it("refuses (lint findings, positioned) reserved words and collisions", async () => {
     const text = HEADER + `
 message Bad {
-  option (evt.v1.event) = { topic: "t.bad.v1" key: "inner.id" owner: "o" sink: { table: "T.BAD" mode: UPSERT } };
-  message Inner { string id = 1; }
-  string order = 1;
-  string foo_bar = 2;
-  string x = 3 [(evt.v1.field) = { column: "FOO_BAR" }];
-  Inner inner = 4;
+  option (evt.v1.event) = { topic: "t.bad.v1" key: "id" owner: "o" sink: { table: "T.BAD" mode: UPSERT } };
+  string id = 1;
+  string order = 2;
+  string foo_bar = 3;
+  string x = 4 [(evt.v1.field) = { column: "FOO_BAR" }];
 }`;
     const loaded = await compileProto({ "t/v1/bad.proto": text });
     const err = await generateAll(loaded).catch((e: unknown) => e);
     expect(isEvtError(err)).toBe(true);
-    const messages = (err as { diagnostics: { message: string; line: number; file: string }[] }).diagnostics;
+    expect(isLintRefusalError(err)).toBe(true);
+    const messages = (err as LintRefusalError).findings.map((f) => ({ message: f.message, line: f.line, file: f.file }));
     expect(messages.map((d) => d.message).join("\n")).toMatch(/"ORDER" is a Snowflake reserved word/);
-    expect(messages.map((d) => d.message).join("\n")).toMatch(/collide after case folding: FOO_BAR, FOO_BAR/);
-    expect(messages.map((d) => d.message).join("\n")).toMatch(/UPSERT needs the event key as a column/);
+    expect(messages.map((d) => d.message).join("\n")).toMatch(/column "FOO_BAR" of t.v1.Bad.x collides with "FOO_BAR"/);
     const reserved = messages.find((d) => d.message.includes("reserved"))!;
     expect(reserved.file).toBe("t/v1/bad.proto");
-    expect(reserved.line).toBe(text.split("\n").findIndex((l) => l.includes("string order = 1")) + 1);
+    expect(reserved.line).toBe(text.split("\n").findIndex((l) => l.includes("string order = 2")) + 1);
+  });
+
+  it("stops on an UPSERT whose key is inside a VARIANT (lint, or the mapping when lint lets it by)", async () => {
+    const text = HEADER + `
+message Bad {
+  option (evt.v1.event) = { topic: "t.bad.v1" key: "part.id" owner: "o" sink: { table: "T.BAD" mode: UPSERT } };
+  message Inner { string id = 1; }
+  Inner part = 1;
+}`;
+    const loaded = await compileProto({ "t/v1/bad.proto": text });
+    const err = await generateAll(loaded).catch((e: unknown) => e);
+    expect(isEvtError(err)).toBe(true);
+    const messages = isLintRefusalError(err) ? err.findings : (err as { diagnostics: { message: string }[] }).diagnostics;
+    expect(messages.map((d) => d.message).join("\n")).toMatch(/UPSERT needs the event key as a column/);
   });
 });

@@ -132,6 +132,7 @@ export const LINT_FIXTURES: Readonly<Record<string, RuleFixture>> = {
       { proto: event("A", { sinks: ['table: "T.A"'], body: '  string id = 1 [(evt.v1.field) = { column: "EVT_TOPIC" }];' }), expect: [{ at: "string id" }] },
       // Generate refuses a column that is not UPPER_SNAKE, so lint does too.
       { proto: event("A", { sinks: ['table: "T.A"'], body: '  string id = 1;\n  double v = 2 [(evt.v1.field) = { column: "speed" }];' }), expect: [{ at: "double v" }] },
+      { proto: event("A", { sinks: ['table: "T.A"'], body: '  string id = 1 [(evt.v1.field) = { column: "X\\"; DROP TABLE T.A; --" }];' }), expect: [{ at: "string id" }] },
     ],
     near: [event("A", { sinks: ['table: "T.A"'], body: '  string id = 1 [(evt.v1.field) = { column: "TOPIC_NAME" }];\n  string selected = 2;' })],
   },

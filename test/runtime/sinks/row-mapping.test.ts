@@ -7,7 +7,10 @@ import { OrderPlacedSchema } from "../../../generated/ts/orders/v1/orders_pb.js"
 import { deliveryAssigned, deliveryCompleted, orderStatusChanged, searchPerformed } from "../../integration/fixtures/sink-events.js";
 
 const config = readSinkConfig("generated/sinks/evt-sinks.json");
-const meta = { id: "0190e0f0-0000-7000-8000-000000000001", time: "2024-05-06T09:08:09.987654321+02:00", source: "svc", schema: "abc", topic: "t", partition: 3, offset: "42", ingestMs: 1_700_000_000_000 };
+const meta = { id: "0190e0f0-0000-7000-8000-000000000001", type: "", time: "2024-05-06T09:08:09.987654321+02:00", source: "svc", schema: "abc", topic: "t", partition: 3, offset: "42", ingestMs: 1_700_000_000_000 };
+
+/** The meta of a record of `type` (mapRecord requires ce_type). */
+const metaOf = (type: string) => ({ ...meta, type });
 
 function rowOf(sinkName: string, event: unknown): Record<string, unknown> {
   const sink = config.sinks.find((s) => s.name === sinkName)!;
@@ -72,9 +75,9 @@ describe("row mapping", () => {
     const sink = config.sinks.find((s) => s.name === "ORDERS.ORDER_PLACED")!;
     const m = compileRowMapper(config, sink, OrderPlacedSchema);
     const event = create(OrderPlacedSchema, { orderId: "x".repeat(65), customerId: "c", storeId: 1n, placedAt: { seconds: 1n } });
-    expect(() => m.mapRecord(toBinary(OrderPlacedSchema, event), meta)).toThrow(/ORDER_ID.*VARCHAR\(64\)/);
+    expect(() => m.mapRecord(toBinary(OrderPlacedSchema, event), metaOf(sink.eventType))).toThrow(/ORDER_ID.*VARCHAR\(64\)/);
     const ok = create(OrderPlacedSchema, { orderId: "x".repeat(64), customerId: "c", storeId: 1n, placedAt: { seconds: 1n } });
-    expect(() => m.mapRecord(toBinary(OrderPlacedSchema, ok), meta)).not.toThrow();
+    expect(() => m.mapRecord(toBinary(OrderPlacedSchema, ok), metaOf(sink.eventType))).not.toThrow();
   });
 
   it("rejects an unset NOT NULL column and undecodable bytes", () => {
@@ -84,7 +87,7 @@ describe("row mapping", () => {
     const noTime = orderStatusChanged(1, 1);
     noTime.changedAt = undefined;
     expect(() => m.mapEvent(noTime, meta)).toThrow(RowRejectedError);
-    expect(() => m.mapRecord(new Uint8Array([0xff, 0xff, 0xff]), meta)).toThrow(/not a valid orders.v1.OrderStatusChanged/);
+    expect(() => m.mapRecord(new Uint8Array([0xff, 0xff, 0xff]), metaOf(sink.eventType))).toThrow(/not a valid orders.v1.OrderStatusChanged/);
   });
 
   it("formats and parses timestamps with nanoseconds, before 1970 too", () => {
@@ -92,5 +95,39 @@ describe("row mapping", () => {
     expect(formatTimestampNs(1_714_979_289_000_000_001n)).toBe("2024-05-06 07:08:09.000000001");
     expect(parseRfc3339Ns("2024-05-06T07:08:09.5Z")).toBe(1_714_979_289_500_000_000n);
     expect(parseRfc3339Ns("not a time")).toBeUndefined();
+  });
+
+  it("rejects a record without ce_type (decision D49): nothing says the bytes are this contract's", () => {
+    const sink = config.sinks.find((s) => s.name === "ORDERS.ORDER_PLACED")!;
+    const m = compileRowMapper(config, sink, OrderPlacedSchema);
+    const ok = toBinary(OrderPlacedSchema, create(OrderPlacedSchema, { orderId: "o", customerId: "c", storeId: 1n, placedAt: { seconds: 1n } }));
+    const { type: _, ...untyped } = metaOf(sink.eventType);
+    expect(() => m.mapRecord(ok, untyped)).toThrow(/record has no ce_type header/);
+    expect(() => m.mapRecord(ok, metaOf(sink.eventType))).not.toThrow();
+  });
+
+  it("takes google.protobuf.Timestamp's whole range on both targets; outside it rejects naming the right column", () => {
+    const sink = config.sinks.find((s) => s.name === "ORDERS.ORDER_PLACED")!;
+    const m = compileRowMapper(config, sink, OrderPlacedSchema);
+    const at = (seconds: bigint, nanos = 0) => create(OrderPlacedSchema, { orderId: "o", customerId: "c", storeId: 1n, placedAt: { seconds, nanos } });
+    const placedAt = (seconds: bigint, nanos = 0) => m.mapEvent(at(seconds, nanos), meta).cells[m.columnNames.indexOf("PLACED_AT")];
+    expect(placedAt(-62_135_596_800n)).toBe("0001-01-01 00:00:00.000000000");
+    expect(placedAt(253_402_300_799n, 999_999_999)).toBe("9999-12-31 23:59:59.999999999");
+    // outside DuckDB TIMESTAMP_NS's 1677–2262 window, which dead-lettered them before
+    expect(placedAt(-10_000_000_000n)).toBe("1653-02-10 06:13:20.000000000");
+    expect(placedAt(10_000_000_000n)).toBe("2286-11-20 17:46:40.000000000");
+    for (const bad of [at(253_402_300_800n), at(-62_135_596_801n), at(1n, 1_000_000_000)]) {
+      let err: unknown;
+      try {
+        m.mapEvent(bad, meta);
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(RowRejectedError);
+      expect((err as RowRejectedError).column).toBe("PLACED_AT");
+      expect((err as Error).message).toMatch(/^PLACED_AT: timestamp .* outside google.protobuf.Timestamp's range/);
+    }
+    // an out-of-range ce_time is no event time (NULL), not a rejected row
+    expect(m.mapEvent(at(1n), { ...meta, time: "10000-01-01T00:00:00Z" }).cells[m.columnNames.indexOf("EVT_EVENT_TIME")]).toBeNull();
   });
 });
