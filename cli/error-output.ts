@@ -5,8 +5,9 @@
  */
 import { formatDiagnostic, isEvtError, type Diagnostic } from "../compiler/errors.js";
 import { escapeGithubData, escapeGithubProperty } from "../compiler/report/index.js";
+import { isEvtRuntimeError } from "../runtime/errors.js";
 
-export type ErrorKind = "input" | "usage" | "internal";
+export type ErrorKind = "input" | "usage" | "environment" | "internal";
 
 export interface DescribedError {
   readonly kind: ErrorKind;
@@ -39,6 +40,10 @@ export function describeError(e: unknown, commandId: string | undefined): Descri
     const hint = `See more help with evt${commandId ? ` ${commandId.replace(/:/g, " ")}` : ""} --help`;
     message = message.replace(/\nSee more help with --help$/, "");
     return { kind: "usage", name: err.name, message: `${message}\n${hint}`, diagnostics: [] };
+  }
+  if (isEvtRuntimeError(e)) {
+    // Kafka unreachable, a locked DuckDB file, a stop that overran its grace period: named, not "internal"
+    return { kind: "environment", name: e.name, message: e.message.split("\n")[0] ?? "", diagnostics: [], ...(e.stack ? { stack: e.stack } : {}) };
   }
   const err = e instanceof Error ? e : new Error(String(e));
   return { kind: "internal", name: err.name, message: err.message.split("\n")[0] ?? "", diagnostics: [], ...(err.stack ? { stack: err.stack } : {}) };

@@ -6,7 +6,9 @@ import { EvtError } from "../../compiler/errors.js";
 import type { EventContract } from "../../runtime/contract.js";
 import type { ProcessorDefinition } from "../../runtime/kafka/processor.js";
 import type { Runner } from "../../runtime/kafka/runner.js";
-import { jsonLogger, type LogLevel } from "../../runtime/log.js";
+import { isStopRequestedError } from "../../runtime/errors.js";
+import { Phase, stopControl, type StopControl } from "../../runtime/lifecycle.js";
+import { jsonLogger, type LogLevel, type RuntimeLogger } from "../../runtime/log.js";
 import { readSinkConfig, selectSinks, type SinkSpec } from "../../runtime/sinks/config.js";
 import type { WarehouseWriter } from "../../runtime/sinks/writer.js";
 import type { SinkRunner } from "../../runtime/sinks/sink.js";
@@ -35,7 +37,9 @@ export default class Run extends EvtCommand<typeof Run> {
     "into a local DuckDB file; or snowflake). Exactly once per event: rows and the per-partition high-water offset commit in one " +
     "warehouse transaction, the sink resumes from that high-water after any crash, rows MERGE on the event id (APPEND) or key (UPSERT). " +
     "Batches close at warehouse.batch rows/bytes/ms. Records a table cannot take go to <topic>.dlq with the reason in headers. " +
-    "Logs are JSON lines on stderr. SIGTERM/SIGINT finish the in-flight batch, commit and stop (exit 0). " +
+    "Logs are JSON lines on stderr (kafkajs's too). SIGTERM/SIGINT at any moment (connecting, joining, retrying) finish the in-flight " +
+    "batch, commit and stop (exit 0); when that takes longer than --grace-ms, retries are cancelled, the uncommitted batch is left to " +
+    "be re-read on restart and evt exits 2 naming what it waited for (a second signal does that at once). " +
     "Snowflake tables must exist (evt ddl apply); DuckDB tables are created on start. " +
     ENV_HELP;
   static override examples = [
@@ -58,16 +62,60 @@ export default class Run extends EvtCommand<typeof Run> {
     processors: Flags.string({ summary: "Also run the processors a module exports as `processors` (ProcessorDefinition[]).", helpValue: "MODULE" }),
     group: Flags.string({ summary: "Consumer group of the processors (default evt-processors).", helpValue: "GROUP" }),
     "no-sinks": Flags.boolean({ summary: "Run only the processors." }),
+    "grace-ms": Flags.integer({ min: 1000, default: 20_000, summary: "After SIGTERM, how long to finish the in-flight batch before giving up (exit 2).", helpValue: "MS" }),
+    "partitions-concurrently": Flags.integer({
+      min: 1, summary: "Processor partitions handled at once (default: evt.yaml kafka.partitionsConcurrently, else 16).", helpValue: "N",
+    }),
+    "handler-timeout-ms": Flags.integer({
+      min: 0, summary: "A processor handler call failing after this long: retried, then dead-lettered (default: evt.yaml kafka.handlerTimeoutMs, else 10000; 0 = none).", helpValue: "MS",
+    }),
+    "session-timeout-ms": Flags.integer({
+      min: 6000, summary: "Consumer session timeout: how soon a restarted evt run gets the partitions of a killed one (default 10000).", helpValue: "MS",
+    }),
     "log-level": Flags.option({ options: ["debug", "info", "warn", "error"] as const, default: "info" as const, summary: "Lowest level logged to stderr." })(),
   };
 
   protected async exec(): Promise<CommandResult> {
-    const config = this.evtConfig();
-    const cwd = process.cwd();
     const level: LogLevel = this.flags.verbose ? "debug" : this.flags["log-level"];
     const log = jsonLogger({ level, base: { component: "evt-run" } });
-    const brokers = this.flags.brokers ? this.flags.brokers.split(",").map((b) => b.trim()).filter(Boolean) : [...config.kafka.brokers];
+    // from the first moment: a SIGTERM while loading, connecting or joining is a stop, not ignored
+    const phase = new Phase();
+    const stop = stopControl({
+      graceMs: this.flags["grace-ms"], signals: true, phase,
+      onRequest: (signal) => {
+        if (signal.startsWith("SIG")) log.info("signal received; finishing the in-flight batch", { signal });
+      },
+    });
+    // past the grace period (plus time to disconnect), give up whatever is still pending
+    const deadline = stop.expired.then((e) => new Promise<never>((_, reject) => setTimeout(() => reject(e), 3_000).unref()));
+    deadline.catch(() => {});
+    try {
+      const started = await Promise.race([this.startAll(log, stop, phase), deadline]);
+      if (started === undefined) return { json: { sinks: [] }, text: "stopped before consuming started" };
+      const { sinkRunner, processorRunner } = started;
+      phase.set("consuming");
+      await Promise.race([Promise.all([sinkRunner?.done, processorRunner?.done]), deadline]);
+      const stats = sinkRunner?.stats() ?? [];
+      return { json: { sinks: stats }, text: stats.map((s) => `${s.sink}: ${s.rowsWritten} row(s) in ${s.batches} batch(es), ${s.deadLettered} dead-lettered`).join("\n") };
+    } finally {
+      stop.dispose();
+    }
+  }
 
+  /** Exits once the command settled, even when a driver keeps a socket or timer alive (a join in flight, a retry timer). */
+  public override async finally(error: Error | undefined): Promise<unknown> {
+    const out = await super.finally(error);
+    setTimeout(() => process.exit(), 200).unref();
+    return out;
+  }
+
+  /** Loads contracts and starts sinks and processors; undefined when a stop came first (nothing consumed, nothing lost). */
+  private async startAll(log: RuntimeLogger, stop: StopControl, phase: Phase): Promise<{ sinkRunner?: SinkRunner; processorRunner?: Runner } | undefined> {
+    const config = this.evtConfig();
+    const cwd = process.cwd();
+    const brokers = this.flags.brokers ? this.flags.brokers.split(",").map((b) => b.trim()).filter(Boolean) : [...config.kafka.brokers];
+    const kafka = { logLevel: "warn" as const, logger: log };
+    const sessionTimeoutMs = this.flags["session-timeout-ms"];
     let contracts: readonly EventContract[] = [];
     const contractsFile = this.flags.contracts
       ? path.resolve(cwd, this.flags.contracts)
@@ -112,7 +160,9 @@ export default class Run extends EvtCommand<typeof Run> {
       }
       // Kafka, DuckDB and Snowflake clients load only when this command runs (oclif imports every command).
       const { startSinks } = await import("../../runtime/sinks/sink.js");
-      sinkRunner = await startSinks({
+      phase.set("starting the sinks");
+      try {
+        sinkRunner = await startSinks({
         config: sinkConfig,
         sinks,
         contracts,
@@ -122,11 +172,16 @@ export default class Run extends EvtCommand<typeof Run> {
         groupPrefix: this.flags["group-prefix"] ?? "evt-sink",
         batch: { maxRows: config.warehouse.batch.rows, maxBytes: config.warehouse.batch.bytes, maxMs: config.warehouse.batch.ms },
         logger: log,
-        handleSignals: true,
-        kafka: { logLevel: "error" },
-      });
+        stop,
+        kafka,
+        ...(sessionTimeoutMs !== undefined ? { sessionTimeoutMs } : {}),
+        });
+      } catch (e) {
+        if (isStopRequestedError(e)) return undefined;
+        throw e;
+      }
+      // the sink logs each dead letter itself (once); here only the batch commits
       sinkRunner.instrumentation.on("sink.flushed", ({ payload }) => log.info("batch committed", payload));
-      sinkRunner.instrumentation.on("sink.dead_lettered", ({ payload }) => log.warn("record dead-lettered", payload));
     }
 
     let processorRunner: Runner | undefined;
@@ -135,15 +190,26 @@ export default class Run extends EvtCommand<typeof Run> {
       const processors = mod.processors as ProcessorDefinition[] | undefined;
       if (!Array.isArray(processors)) throw new EvtError(`${this.flags.processors} does not export \`processors\` (ProcessorDefinition[])`);
       const { startRunner } = await import("../../runtime/kafka/runner.js");
-      processorRunner = await startRunner({
-        processors, catalog: contracts, groupId: this.flags.group ?? "evt-processors", brokers, clientId: config.kafka.clientId,
-        logger: log, handleSignals: true,
-      });
+      const partitionsConcurrently = this.flags["partitions-concurrently"] ?? config.kafka.partitionsConcurrently;
+      const handlerTimeoutMs = this.flags["handler-timeout-ms"] ?? config.kafka.handlerTimeoutMs;
+      phase.set("starting the processors");
+      try {
+        processorRunner = await startRunner({
+          processors, catalog: contracts, groupId: this.flags.group ?? "evt-processors", brokers, clientId: config.kafka.clientId,
+          logger: log, stop, kafka,
+          ...(partitionsConcurrently !== undefined ? { partitionsConcurrently } : {}),
+          ...(handlerTimeoutMs !== undefined ? { handlerTimeoutMs } : {}),
+          ...(sessionTimeoutMs !== undefined ? { sessionTimeoutMs } : {}),
+        });
+      } catch (e) {
+        if (isStopRequestedError(e)) {
+          await sinkRunner?.stop();
+          return undefined;
+        }
+        throw e;
+      }
     }
     if (!sinkRunner && !processorRunner) throw new EvtError("nothing to run: no sinks selected and no --processors module");
-
-    await Promise.all([sinkRunner?.done, processorRunner?.done]);
-    const stats = sinkRunner?.stats() ?? [];
-    return { json: { sinks: stats }, text: stats.map((s) => `${s.sink}: ${s.rowsWritten} row(s) in ${s.batches} batch(es), ${s.deadLettered} dead-lettered`).join("\n") };
+    return { ...(sinkRunner ? { sinkRunner } : {}), ...(processorRunner ? { processorRunner } : {}) };
   }
 }

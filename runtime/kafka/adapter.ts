@@ -179,8 +179,10 @@ export function translateKafkaError(e: unknown, context: Record<string, string |
  */
 function logCreatorFor(logger: RuntimeLogger): NonNullable<KafkaConfig["logCreator"]> {
   return () => ({ namespace, level, log }) => {
-    const { message, timestamp: _t, logger: _l, ...fields } = log as { message: string; timestamp?: string; logger?: string } & Record<string, unknown>;
-    const at = level <= KafkaLogLevel.ERROR ? "error" : level === KafkaLogLevel.WARN ? "warn" : level === KafkaLogLevel.INFO ? "info" : "debug";
+    const { message, timestamp: _t, logger: _l, stack: _s, ...fields } = log as { message: string; timestamp?: string; logger?: string; stack?: string } & Record<string, unknown>;
+    let at: "error" | "warn" | "info" | "debug" = level <= KafkaLogLevel.ERROR ? "error" : level === KafkaLogLevel.WARN ? "warn" : level === KafkaLogLevel.INFO ? "info" : "debug";
+    // each connection retry is noise: the outcome is one line (connected, or `unreachable` below)
+    if (namespace === "Connection" || namespace === "BrokerPool") at = "debug";
     logger[at](`kafka: ${message}`, { component: "kafkajs", namespace, ...fields });
   };
 }
