@@ -56,6 +56,8 @@ export class Phase {
 }
 
 export interface StopControl {
+  /** What the components sharing this stop are doing now (named when the grace period runs out). */
+  readonly phase: Phase;
   /** Aborted at the first stop request: stop taking new work, finish (commit) what is in hand. */
   readonly stopSignal: AbortSignal;
   /** Aborted when the grace period after the first request ran out (or at a second signal): cancel retries. */
@@ -84,13 +86,14 @@ export interface StopControlOptions {
 export function stopControl(options: StopControlOptions): StopControl {
   const stop = new AbortController();
   const cancel = new AbortController();
+  const phase = options.phase ?? new Phase();
   let reason: string | undefined;
   let timer: NodeJS.Timeout | undefined;
   let settle!: (e: StopTimeoutError) => void;
   const expired = new Promise<StopTimeoutError>((r) => (settle = r));
   const expire = (): void => {
     if (cancel.signal.aborted) return;
-    const waiting = options.phase?.current() ?? "stopping";
+    const waiting = phase.current();
     const error = new StopTimeoutError(
       `stop requested (${reason ?? "stop"}) but not finished within the ${options.graceMs} ms grace period while ${waiting}; ` +
         "retries cancelled, uncommitted records will be re-read on restart",
@@ -115,6 +118,7 @@ export function stopControl(options: StopControlOptions): StopControl {
     process.on("SIGINT", onSignal);
   }
   return {
+    phase,
     stopSignal: stop.signal,
     cancelSignal: cancel.signal,
     expired,

@@ -12,7 +12,7 @@ import { jsonLogger, type LogLevel, type RuntimeLogger } from "../../runtime/log
 import { readSinkConfig, selectSinks, type SinkSpec } from "../../runtime/sinks/config.js";
 import type { WarehouseWriter } from "../../runtime/sinks/writer.js";
 import type { SinkRunner } from "../../runtime/sinks/sink.js";
-import { describeSettings } from "../../runtime/warehouse/snowflake.js";
+import { describeSettings, setSnowflakeDriverLogger } from "../../runtime/warehouse/snowflake.js";
 import { SINK_CONFIG_PATH } from "../../compiler/emit/layout.js";
 import { EvtCommand, type CommandResult } from "../base-command.js";
 import { ENV_HELP, duckdbPathOf, snowflakeSettingsFrom, targetOf } from "./ddl/apply.js";
@@ -148,6 +148,7 @@ export default class Run extends EvtCommand<typeof Run> {
       let writer: WarehouseWriter | ((sink: SinkSpec) => WarehouseWriter);
       if (target === "snowflake") {
         const settings = snowflakeSettingsFrom(config);
+        setSnowflakeDriverLogger(log);
         log.info("warehouse", { target, ...describeSettings(settings) });
         const { SnowflakeWriter } = await import("../../runtime/sinks/snowflake/writer.js");
         writer = () => new SnowflakeWriter({ settings });

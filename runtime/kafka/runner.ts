@@ -12,7 +12,7 @@
  * `maxBytes` counts bytes on the wire and kafkajs decompresses a whole fetch at once, so with
  * compressed topics the bound is `maxBytes` × the compression ratio.
  */
-import { Phase, completion, stopControl, unlessStopped, type StopControl } from "../lifecycle.js";
+import { type Phase, completion, stopControl, unlessStopped, type StopControl } from "../lifecycle.js";
 import { fromBinary, type Message } from "@bufbuild/protobuf";
 import type { EventContract, EventMetadata } from "../contract.js";
 import {
@@ -127,9 +127,9 @@ export async function startRunner(options: RunnerOptions): Promise<Runner> {
   const log = options.logger ?? jsonLogger({ level: "warn", base: { component: "evt-runner", group: options.groupId } });
   const client = options.client ?? clientFrom(options, log);
   const instrumentation = options.instrumentation ?? new Instrumentation();
-  const phase = new Phase();
   const ownStop = options.stop === undefined;
-  const stop = options.stop ?? stopControl({ graceMs: options.stopGraceMs ?? 20_000, signals: options.handleSignals ?? false, phase });
+  const stop = options.stop ?? stopControl({ graceMs: options.stopGraceMs ?? 20_000, signals: options.handleSignals ?? false });
+  const phase = stop.phase;
   const topics = [...new Set(options.processors.map((p) => p.contract.topic))];
   const admin: AdminPort = client.admin();
   const dlqProducer: ProducerPort = client.producer({ idempotent: true });
@@ -141,12 +141,13 @@ export async function startRunner(options: RunnerOptions): Promise<Runner> {
   const { done, resolve: resolveDone, reject: rejectDone } = completion();
   let assignment: Record<string, number[]> = {};
   let fatal: unknown;
+  let consuming = false;
 
   let shutdownPromise: Promise<void> | undefined;
   function shutdown(): Promise<void> {
     shutdownPromise ??= (async () => {
       stop.request("stop");
-      phase.set("finishing in-flight records");
+      if (consuming) phase.set("finishing in-flight records");
       // kafkajs waits for the batches being handled, commits resolved offsets and leaves the group
       await consumer.disconnect().catch((e: unknown) => log.error("consumer disconnect failed", { error: e }));
       await dlqProducer.disconnect().catch(() => {});
@@ -198,6 +199,7 @@ export async function startRunner(options: RunnerOptions): Promise<Runner> {
     throw e;
   }
   phase.set("consuming");
+  consuming = true;
   log.info("runner started", { topics, processors: [...ctx.routes.values()].map((r) => r.name) });
 
   return {

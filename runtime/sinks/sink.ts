@@ -20,7 +20,7 @@
  * otherwise retries are cancelled, the batch stays uncommitted (re-read on restart) and `done`
  * rejects with a StopTimeoutError naming what it waited for.
  */
-import { Phase, completion, stopControl, unlessStopped, type StopControl } from "../lifecycle.js";
+import { type Phase, completion, stopControl, unlessStopped, type StopControl } from "../lifecycle.js";
 import type { DescMessage } from "@bufbuild/protobuf";
 import type { EventContract } from "../contract.js";
 import { RuntimeConfigError, StopRequestedError, describeError, isStopRequestedError } from "../errors.js";
@@ -111,9 +111,9 @@ export async function startSinks(options: SinkRunnerOptions): Promise<SinkRunner
   const log = options.logger ?? jsonLogger({ level: "info", base: { component: "evt-sink" } });
   const client = options.client ?? clientFrom(options, log);
   const mappers = compileMappers(options, sinks);
-  const phase = new Phase();
   const ownStop = options.stop === undefined;
-  const stop = options.stop ?? stopControl({ graceMs: options.stopGraceMs ?? 20_000, signals: options.handleSignals ?? false, phase });
+  const stop = options.stop ?? stopControl({ graceMs: options.stopGraceMs ?? 20_000, signals: options.handleSignals ?? false });
+  const phase = stop.phase;
   const stopped = (): StopRequestedError => new StopRequestedError(`sinks stopped while ${phase.current()}`);
   const step = <T>(name: string, work: () => Promise<T>): Promise<T> => {
     phase.set(name);
@@ -121,6 +121,7 @@ export async function startSinks(options: SinkRunnerOptions): Promise<SinkRunner
   };
   const { done, resolve: resolveDone, reject: rejectDone } = completion();
   let fatal: unknown;
+  let consuming = false;
 
   const writers = new Map<string, WarehouseWriter>();
   for (const sink of sinks) writers.set(sink.name, typeof options.writer === "function" ? options.writer(sink) : options.writer);
@@ -133,10 +134,11 @@ export async function startSinks(options: SinkRunnerOptions): Promise<SinkRunner
   function shutdown(): Promise<void> {
     shutdownPromise ??= (async () => {
       stop.request("stop");
-      phase.set("writing the in-flight batch");
+      // a stop before consuming began keeps naming the step it interrupted (connecting, joining)
+      if (consuming) phase.set("writing the in-flight batch");
       // workers flush what they hold (retries run until the grace period cancels them), then leave their groups
       await Promise.all(workers.map((w) => w.stop()));
-      phase.set("disconnecting");
+      if (consuming) phase.set("disconnecting");
       await dlqProducer.disconnect().catch(() => {});
       await admin.disconnect().catch(() => {});
       for (const w of distinctWriters) await w.close().catch(() => {});
@@ -190,6 +192,7 @@ export async function startSinks(options: SinkRunnerOptions): Promise<SinkRunner
     throw isStopRequestedError(e) && stop.cancelSignal.aborted ? stop.cancelSignal.reason : e;
   }
   phase.set("consuming");
+  consuming = true;
   log.info("sinks started", { sinks: sinks.map((s) => ({ sink: s.name, topic: s.topic, target: writers.get(s.name)!.target })) });
 
   return {
