@@ -135,7 +135,8 @@ export async function startSinks(options: SinkRunnerOptions): Promise<SinkRunner
     shutdownPromise ??= (async () => {
       stop.request("stop");
       // a stop before consuming began keeps naming the step it interrupted (connecting, joining)
-      if (consuming) phase.set("writing the in-flight batch");
+      // …and a retry loop in progress keeps naming itself (what the stop is waiting for)
+      if (consuming && !phase.current().startsWith("retrying")) phase.set("writing the in-flight batch");
       // workers flush what they hold (retries run until the grace period cancels them), then leave their groups
       await Promise.all(workers.map((w) => w.stop()));
       if (consuming) phase.set("disconnecting");
