@@ -145,7 +145,8 @@ export async function startRunner(options: RunnerOptions): Promise<Runner> {
 
   let shutdownPromise: Promise<void> | undefined;
   function shutdown(): Promise<void> {
-    shutdownPromise ??= (async () => {
+    // deferred one tick: stop.request() below fires the abort listener, which calls shutdown() again
+    shutdownPromise ??= Promise.resolve().then(async () => {
       stop.request("stop");
       if (consuming) phase.set("finishing in-flight records");
       // kafkajs waits for the batches being handled, commits resolved offsets and leaves the group
@@ -155,7 +156,7 @@ export async function startRunner(options: RunnerOptions): Promise<Runner> {
       if (ownStop) stop.dispose();
       log.info("runner stopped");
       if (fatal !== undefined) throw fatal;
-    })();
+    });
     return shutdownPromise;
   }
   let started = false;

@@ -132,7 +132,8 @@ export async function startSinks(options: SinkRunnerOptions): Promise<SinkRunner
 
   let shutdownPromise: Promise<void> | undefined;
   function shutdown(): Promise<void> {
-    shutdownPromise ??= (async () => {
+    // deferred one tick: stop.request() below fires the abort listener, which calls shutdown() again
+    shutdownPromise ??= Promise.resolve().then(async () => {
       stop.request("stop");
       // a stop before consuming began keeps naming the step it interrupted (connecting, joining)
       // …and a retry loop in progress keeps naming itself (what the stop is waiting for)
@@ -147,7 +148,7 @@ export async function startSinks(options: SinkRunnerOptions): Promise<SinkRunner
       log.info("sinks stopped", { stats: workers.map((w) => w.stats()) });
       if (fatal !== undefined) throw fatal;
       if (stop.cancelSignal.aborted) throw stop.cancelSignal.reason;
-    })();
+    });
     return shutdownPromise;
   }
   stop.stopSignal.addEventListener("abort", () => {
@@ -567,13 +568,17 @@ class SinkWorker {
     this.d.log.warn("record dead-lettered", { sink: this.d.sink.name, topic: rec.topic, partition: rec.partition, offset: rec.offset, dlqTopic, reason });
   }
 
-  async stop(): Promise<void> {
-    if (this.stopping) return;
-    this.stopping = true;
-    // finish the in-flight batch (its retries end when the grace period cancels them)
-    await this.flush().catch(() => {});
-    if (this.timer) clearTimeout(this.timer);
-    await this.consumer?.disconnect().catch((e: unknown) => this.d.log.error("consumer disconnect failed", { sink: this.d.sink.name, error: describeError(e) }));
+  private stopped: Promise<void> | undefined;
+  /** Idempotent: every caller waits for the same stop. */
+  stop(): Promise<void> {
+    this.stopped ??= (async () => {
+      this.stopping = true;
+      // finish the in-flight batch (its retries end when the grace period cancels them)
+      await this.flush().catch(() => {});
+      if (this.timer) clearTimeout(this.timer);
+      await this.consumer?.disconnect().catch((e: unknown) => this.d.log.error("consumer disconnect failed", { sink: this.d.sink.name, error: describeError(e) }));
+    })();
+    return this.stopped;
   }
 }
 

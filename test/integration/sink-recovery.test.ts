@@ -62,6 +62,7 @@ describe("kill loop: 10 SIGKILLs of evt run, restarts 5 s apart", () => {
     }
     console.log(`kill loop: first commit after restart (ms): ${firstCommitMs.join(", ")}; load ${os.loadavg().map((x) => x.toFixed(1)).join(" ")}`);
     const last = spawnRun(args);
+    await waitUntil(() => last.logs().some((l) => l.msg === "sinks started"), "final run started", 60_000);
     await waitUntil(async () => (await committedTotal(`${prefix}.${sink.table}`, sink.topic)) === produced, "final run caught up", 120_000);
     expect((await last.signal("SIGTERM")).code, last.stderr()).toBe(0);
     expect(await countIds(duckdbPath, sink.table, sink.topic)).toEqual({ n: produced, distinct: produced });
