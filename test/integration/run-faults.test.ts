@@ -11,6 +11,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DuckDBInstance } from "@duckdb/node-api";
+import kafkajs from "kafkajs";
 import { applyPlan, planApply, readDdlDir } from "../../runtime/warehouse/migrate.js";
 import { snowflakeExecutor } from "../../runtime/warehouse/executors.js";
 import { connectSnowflake, destroySnowflake, type SnowflakeSettings } from "../../runtime/warehouse/snowflake.js";
@@ -206,6 +207,27 @@ describe("evt run: SIGTERM while retrying an unreachable warehouse (Snowflake pr
     } finally {
       await destroy(conn);
     }
+  });
+});
+
+describe("evt run: one log line per dead letter", () => {
+  it("a record the table cannot take is dead-lettered and logged once", async () => {
+    const { config, file } = freshConfig(["CLICKSTREAM.SEARCH_PERFORMED"]);
+    const sink = config.sinks[0]!;
+    await createTopics(config);
+    await produce(Array.from({ length: 20 }, (_, i) => ({ sink, event: searchPerformed(i), partition: i % 2 })));
+    // a record without ce_id (the de-duplication key): the sink must dead-letter it
+    const raw = new kafkajs.Kafka({ brokers: kafkaBrokers(), logLevel: kafkajs.logLevel.NOTHING }).producer({ createPartitioner: kafkajs.Partitioners.DefaultPartitioner });
+    await raw.connect();
+    await raw.send({ topic: sink.topic, messages: [{ partition: 0, value: Buffer.from([0]), headers: { ce_type: sink.eventType } }] });
+    await raw.disconnect();
+    const prefix = `evt-faults-dlq-${Date.now()}`;
+    const run = spawnRun(sinkArgs(file, sink.name, path.join(work, `dlq-${Date.now()}.duckdb`), prefix));
+    await waitUntil(async () => (await committedTotal(`${prefix}.${sink.table}`, sink.topic)) === 21, "21 committed", 90_000);
+    expect((await run.signal("SIGTERM")).code, run.stderr()).toBe(0);
+    const dead = run.logs().filter((l) => l.msg === "record dead-lettered");
+    expect(dead).toHaveLength(1);
+    expect(dead[0]).toMatchObject({ reason: expect.stringContaining("no ce_id header"), partition: 0 });
   });
 });
 
