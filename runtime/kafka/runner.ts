@@ -376,7 +376,8 @@ function recordHandler(ctx: RunnerContext): (rec: ConsumedRecord, control: Batch
       if (isStopRequestedError(e) || ctx.stopSignal.aborted) throw new StopRequestedError("stopped during retries");
       const attempts = isRetriesExhaustedError(e) ? e.attempts : 1;
       const cause = isRetriesExhaustedError(e) ? e.lastError : e;
-      await deadLetter(rec, cause, attempts, route.name);
+      // the DLQ header names what the handler threw (a timeout has no cause: the HandlerError itself)
+      await deadLetter(rec, (cause as Error | null)?.cause ?? cause, attempts, route.name);
     } finally {
       resume?.();
     }
