@@ -180,14 +180,7 @@ export async function startRunner(options: RunnerOptions): Promise<Runner> {
     return unlessStopped(work(), stop.stopSignal, () => new StopRequestedError(`runner stopped while ${name}`));
   };
   try {
-    await step("connecting to Kafka", () => admin.connect());
-    if (options.createTopics) {
-      const created = await step("creating topics", () => ensureTopics(admin, options.processors.map((p) => p.contract), { dlq: true }));
-      if (created.length > 0) log.info("created topics", { topics: created });
-    }
-    await step("connecting the DLQ producer", () => dlqProducer.connect());
-    await step("connecting the consumer", () => consumer.connect());
-    await step("subscribing", () => consumer.subscribe(topics, options.fromBeginning ?? true));
+    await connectAll(step, { admin, dlqProducer, consumer, options, topics, log });
     const eachBatch = batchHandler(ctx, Math.min(1000, options.commitIntervalMs ?? 1000));
     started = true;
     await step("joining the consumer group", () => consumer.run({
@@ -217,6 +210,21 @@ export async function startRunner(options: RunnerOptions): Promise<Runner> {
       }
     },
   };
+}
+
+/** The start-up steps before the group join, each cut short by a stop request. */
+async function connectAll(
+  step: <T>(name: string, work: () => Promise<T>) => Promise<T>,
+  c: { admin: AdminPort; dlqProducer: ProducerPort; consumer: ConsumerPort; options: RunnerOptions; topics: string[]; log: RuntimeLogger },
+): Promise<void> {
+  await step("connecting to Kafka", () => c.admin.connect());
+  if (c.options.createTopics) {
+    const created = await step("creating topics", () => ensureTopics(c.admin, c.options.processors.map((p) => p.contract), { dlq: true }));
+    if (created.length > 0) c.log.info("created topics", { topics: created });
+  }
+  await step("connecting the DLQ producer", () => c.dlqProducer.connect());
+  await step("connecting the consumer", () => c.consumer.connect());
+  await step("subscribing", () => c.consumer.subscribe(c.topics, c.options.fromBeginning ?? true));
 }
 
 function createConsumer(client: KafkaClient, options: RunnerOptions): ConsumerPort {

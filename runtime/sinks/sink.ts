@@ -163,30 +163,13 @@ export async function startSinks(options: SinkRunnerOptions): Promise<SinkRunner
     await step("connecting to Kafka", () => admin.connect());
     await step("creating DLQ topics", () => createDlqTopics(admin, sinks, log));
     await step("connecting the DLQ producer", () => dlqProducer.connect());
+    const shared = { client, admin, dlqProducer, instrumentation, log, phase, signal: stop.cancelSignal };
     for (const sink of sinks) {
-      workers.push(new SinkWorker({
-        sink,
-        mapper: mappers.get(sink.name)!,
-        writer: writers.get(sink.name)!,
-        batch: { ...sink.batch, ...definedOnly(options.batch) },
-        client,
-        admin,
-        dlqProducer,
-        groupId: `${options.groupPrefix ?? "evt-sink"}.${sink.table}`,
-        instrumentation,
-        log,
-        phase,
-        signal: stop.cancelSignal,
-        retry: { initialBackoffMs: options.retry?.initialBackoffMs ?? 200, maxBackoffMs: options.retry?.maxBackoffMs ?? 10_000 },
-        maxBytes: options.maxBytes ?? 4 * 1024 * 1024,
-        sessionTimeoutMs: options.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS,
-        heartbeatIntervalMs: options.heartbeatIntervalMs ?? Math.max(500, Math.floor((options.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS) / 10)),
-        onFatal: (e) => {
-          log.error("sink stopped by a fatal error", { sink: sink.name, error: describeError(e) });
-          fatal ??= e;
-          void shutdown().then(resolveDone, rejectDone);
-        },
-      }));
+      workers.push(new SinkWorker(workerDeps(options, sink, mappers.get(sink.name)!, writers.get(sink.name)!, shared, (e) => {
+        log.error("sink stopped by a fatal error", { sink: sink.name, error: describeError(e) });
+        fatal ??= e;
+        void shutdown().then(resolveDone, rejectDone);
+      })));
     }
     for (const w of workers) await step(`joining group of ${w.name}`, () => w.start());
   } catch (e) {
@@ -210,6 +193,28 @@ export async function startSinks(options: SinkRunnerOptions): Promise<SinkRunner
         throw e;
       }
     },
+  };
+}
+
+/** One worker's dependencies: the runner's shared clients plus the sink's own settings. */
+function workerDeps(
+  options: SinkRunnerOptions, sink: SinkSpec, mapper: RowMapper, writer: WarehouseWriter,
+  shared: Pick<WorkerDeps, "client" | "admin" | "dlqProducer" | "instrumentation" | "log" | "phase" | "signal">,
+  onFatal: (e: unknown) => void,
+): WorkerDeps {
+  const sessionTimeoutMs = options.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS;
+  return {
+    ...shared,
+    sink,
+    mapper,
+    writer,
+    batch: { ...sink.batch, ...definedOnly(options.batch) },
+    groupId: `${options.groupPrefix ?? "evt-sink"}.${sink.table}`,
+    retry: { initialBackoffMs: options.retry?.initialBackoffMs ?? 200, maxBackoffMs: options.retry?.maxBackoffMs ?? 10_000 },
+    maxBytes: options.maxBytes ?? 4 * 1024 * 1024,
+    sessionTimeoutMs,
+    heartbeatIntervalMs: options.heartbeatIntervalMs ?? Math.max(500, Math.floor(sessionTimeoutMs / 10)),
+    onFatal,
   };
 }
 
