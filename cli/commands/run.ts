@@ -102,13 +102,6 @@ export default class Run extends EvtCommand<typeof Run> {
     }
   }
 
-  /** Exits once the command settled, even when a driver keeps a socket or timer alive (a join in flight, a retry timer). */
-  public override async finally(error: Error | undefined): Promise<unknown> {
-    const out = await super.finally(error);
-    setTimeout(() => process.exit(), 200).unref();
-    return out;
-  }
-
   /** Loads contracts and starts sinks and processors; undefined when a stop came first (nothing consumed, nothing lost). */
   private async startAll(log: RuntimeLogger, stop: StopControl, phase: Phase): Promise<{ sinkRunner?: SinkRunner; processorRunner?: Runner } | undefined> {
     const config = this.evtConfig();
