@@ -135,6 +135,17 @@ export abstract class EvtCommand<T extends typeof Command> extends Command {
     // Nothing is returned: output was written above, so oclif's own --json printing stays idle.
   }
 
+  /**
+   * Exits once the command settled, even when a driver keeps a socket or timer alive (kafkajs's
+   * reconnects, snowflake-sdk's login retries after evt's connect timeout gave up). The timer is
+   * unref'd: a process with nothing left exits on its own first.
+   */
+  public override async finally(error: Error | undefined): Promise<unknown> {
+    const out = await super.finally(error);
+    setTimeout(() => process.exit(), 200).unref();
+    return out;
+  }
+
   /** Every failure of init() (flag parsing) or exec() ends here: one message, exit 2. */
   public override async catch(err: Error & { exitCode?: number }): Promise<void> {
     // A failed parse is reported here; oclif would otherwise add a "did not parse its arguments" warning.

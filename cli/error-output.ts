@@ -9,8 +9,9 @@ import { didYouMean } from "../compiler/report/suggest.js";
 
 /** What the rewording of a flag error needs to know about the command's flags. */
 export type FlagSpecs = Readonly<Record<string, { readonly summary?: string; readonly helpValue?: string | string[]; readonly char?: string }>>;
+import { isEvtRuntimeError } from "../runtime/errors.js";
 
-export type ErrorKind = "input" | "usage" | "internal";
+export type ErrorKind = "input" | "usage" | "environment" | "internal";
 
 export interface DescribedError {
   readonly kind: ErrorKind;
@@ -79,6 +80,10 @@ export function describeError(e: unknown, commandId: string | undefined, flags: 
     const err = e as Error;
     const command = `evt${commandId ? ` ${commandId.replace(/:/g, " ")}` : ""}`;
     return { kind: "usage", name: err.name, message: `${usageSentence(err, command, flags)} See ${command} --help.`, diagnostics: [] };
+  }
+  if (isEvtRuntimeError(e)) {
+    // Kafka unreachable, a locked DuckDB file, a stop that overran its grace period: named, not "internal"
+    return { kind: "environment", name: e.name, message: e.message.split("\n")[0] ?? "", diagnostics: [], ...(e.stack ? { stack: e.stack } : {}) };
   }
   const err = e instanceof Error ? e : new Error(String(e));
   return { kind: "internal", name: err.name, message: err.message.split("\n")[0] ?? "", diagnostics: [], ...(err.stack ? { stack: err.stack } : {}) };

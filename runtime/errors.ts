@@ -60,18 +60,57 @@ export class MissingPeerError extends EvtRuntimeError {
   override name = "MissingPeerError";
 }
 
-const RUNTIME_ERROR_NAMES = new Set([
+/**
+ * Retries gave up: every attempt failed (or the time budget ran out). `cause` is the last error,
+ * `attempts` how many were made. Never retriable itself: whoever retries already did.
+ */
+export class RetriesExhaustedError extends EvtRuntimeError {
+  override name = "RetriesExhaustedError";
+  readonly attempts: number;
+  constructor(readonly lastError: unknown, attempts: number, context: ErrorContext = {}) {
+    super(`gave up after ${attempts} attempt(s): ${lastError instanceof Error ? lastError.message : String(lastError)}`, {
+      retriable: false, cause: lastError, context,
+    });
+    this.attempts = attempts;
+  }
+}
+
+/** A wait or a retry loop was cut short because the component is stopping; the work stays undone (uncommitted). */
+export class StopRequestedError extends EvtRuntimeError {
+  override name = "StopRequestedError";
+}
+
+/**
+ * A graceful stop did not finish within the grace period (a retry loop against an unreachable
+ * warehouse, a DLQ write, a join that never completes): the process exits 2 naming `reason`;
+ * what was not committed is re-read on restart.
+ */
+export class StopTimeoutError extends EvtRuntimeError {
+  override name = "StopTimeoutError";
+}
+
+/** A stored table does not match what its contract needs (a pending migration): the sink refuses to start. */
+export class SchemaLagError extends EvtRuntimeError {
+  override name = "SchemaLagError";
+}
+
+/**
+ * Every error name of the taxonomy (the warehouse's live in warehouse/errors.ts and migrate.ts,
+ * listed here so the guards below recognise them without importing the warehouse layer).
+ */
+export const RUNTIME_ERROR_NAMES: ReadonlySet<string> = new Set([
   "EvtRuntimeError", "EventValidationError", "EventDecodeError", "TopicError", "KafkaClientError", "HandlerError",
-  "RuntimeConfigError",
-  "MissingPeerError",
+  "RuntimeConfigError", "RetriesExhaustedError", "StopRequestedError", "StopTimeoutError", "SchemaLagError",
+  "MissingPeerError", "EventsNotSentError", "WarehouseError", "MigrationChecksumError", "RowRejectedError",
 ]);
 
 function hasName(e: unknown, name: string): boolean {
   return e instanceof Error && e.name === name;
 }
 
+/** True for every error of the taxonomy, whichever copy of the package created it. */
 export function isEvtRuntimeError(e: unknown): e is EvtRuntimeError {
-  return e instanceof Error && RUNTIME_ERROR_NAMES.has(e.name) && "retriable" in e;
+  return e instanceof Error && RUNTIME_ERROR_NAMES.has(e.name) && typeof (e as { retriable?: unknown }).retriable === "boolean";
 }
 export const isEventValidationError = (e: unknown): e is EventValidationError => hasName(e, "EventValidationError");
 export const isEventDecodeError = (e: unknown): e is EventDecodeError => hasName(e, "EventDecodeError");
@@ -80,11 +119,30 @@ export const isKafkaClientError = (e: unknown): e is KafkaClientError => hasName
 export const isHandlerError = (e: unknown): e is HandlerError => hasName(e, "HandlerError");
 export const isRuntimeConfigError = (e: unknown): e is RuntimeConfigError => hasName(e, "RuntimeConfigError");
 export const isMissingPeerError = (e: unknown): e is MissingPeerError => hasName(e, "MissingPeerError");
+export const isRetriesExhaustedError = (e: unknown): e is RetriesExhaustedError => hasName(e, "RetriesExhaustedError");
+export const isStopRequestedError = (e: unknown): e is StopRequestedError => hasName(e, "StopRequestedError");
+export const isStopTimeoutError = (e: unknown): e is StopTimeoutError => hasName(e, "StopTimeoutError");
+export const isSchemaLagError = (e: unknown): e is SchemaLagError => hasName(e, "SchemaLagError");
 
-/** Whether retrying can help: our errors say so; anything else (a handler's own error) is assumed transient. */
+/** JavaScript's own errors for bugs (a wrong type, a bad argument): retrying the same code cannot fix them. */
+const PROGRAMMER_ERRORS = new Set(["TypeError", "RangeError", "ReferenceError", "SyntaxError", "EvalError", "URIError"]);
+
+/** A programmer error, itself or as the direct cause of a runtime error (a handler's TypeError wrapped in HandlerError). */
+export function isProgrammerError(e: unknown): boolean {
+  if (!(e instanceof Error)) return false;
+  if (PROGRAMMER_ERRORS.has(e.name)) return true;
+  const cause = (e as { cause?: unknown }).cause;
+  return isEvtRuntimeError(e) && cause instanceof Error && PROGRAMMER_ERRORS.has(cause.name);
+}
+
+/**
+ * Whether retrying can help: never for a programmer error; our errors say so; anything else (an
+ * application's own error) is assumed transient unless it carries `retriable: false`.
+ */
 export function isRetriable(e: unknown): boolean {
+  if (isProgrammerError(e)) return false;
   if (isEvtRuntimeError(e)) return e.retriable;
-  return true;
+  return (e as { retriable?: unknown } | null)?.retriable !== false;
 }
 
 /** One line for logs and DLQ headers: `Name: message` (the cause's too, when there is one). */
@@ -115,5 +173,4 @@ export class EventsNotSentError extends KafkaClientError {
     this.time = time;
   }
 }
-RUNTIME_ERROR_NAMES.add("EventsNotSentError");
 export const isEventsNotSentError = (e: unknown): e is EventsNotSentError => hasName(e, "EventsNotSentError");

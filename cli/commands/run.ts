@@ -5,12 +5,14 @@ import { EvtError } from "../../compiler/errors.js";
 import type { EventContract } from "@evt/runtime/contract.js";
 import type { ProcessorDefinition } from "@evt/runtime/kafka/processor.js";
 import type { Runner } from "@evt/runtime/kafka/runner.js";
-import { jsonLogger, type LogLevel } from "@evt/runtime/log.js";
+import { isStopRequestedError } from "@evt/runtime/errors.js";
+import { Phase, stopControl, type StopControl } from "@evt/runtime/lifecycle.js";
+import { jsonLogger, type LogLevel, type RuntimeLogger } from "@evt/runtime/log.js";
 import { readSinkConfig, selectSinks, type SinkConfig, type SinkSpec } from "@evt/runtime/sinks/config.js";
-import type { EvtConfig } from "../../compiler/config/index.js";
 import type { WarehouseWriter } from "@evt/runtime/sinks/writer.js";
 import type { SinkRunner } from "@evt/runtime/sinks/sink.js";
-import { describeSettings } from "@evt/runtime/warehouse/snowflake.js";
+import { describeSettings, setSnowflakeDriverLogger } from "@evt/runtime/warehouse/snowflake.js";
+import type { EvtConfig } from "../../compiler/config/index.js";
 import { SINK_CONFIG_PATH } from "../../compiler/emit/layout.js";
 import { EvtCommand, type CommandResult } from "../base-command.js";
 import { ENV_HELP, duckdbPathOf, historyOf, snowflakeSettingsFrom, targetOf } from "./ddl/apply.js";
@@ -24,7 +26,9 @@ export default class Run extends EvtCommand<typeof Run> {
     "into a local DuckDB file; or snowflake). Exactly once per event: rows and the per-partition high-water offset commit in one " +
     "warehouse transaction, the sink resumes from that high-water after any crash, rows MERGE on the event id (APPEND) or key (UPSERT). " +
     "Batches close at warehouse.batch rows/bytes/ms. Records a table cannot take go to <topic>.dlq with the reason in headers. " +
-    "Logs are JSON lines on stderr. SIGTERM/SIGINT finish the in-flight batch, commit and stop (exit 0). " +
+    "Logs are JSON lines on stderr (kafkajs's too). SIGTERM/SIGINT at any moment (connecting, joining, retrying) finish the in-flight " +
+    "batch, commit and stop (exit 0); when that takes longer than --grace-ms, retries are cancelled, the uncommitted batch is left to " +
+    "be re-read on restart and evt exits 2 naming what it waited for (a second signal does that at once). " +
     "Snowflake tables must exist (evt ddl apply); DuckDB tables are created on start. Refuses to start (exit 2, one line naming the " +
     "table and the pending migration) while an existing table lags its contract, instead of dead-lettering its rows. " +
     ENV_HELP;
@@ -48,6 +52,16 @@ export default class Run extends EvtCommand<typeof Run> {
     processors: Flags.string({ summary: "Also run the processors a module exports as `processors` (ProcessorDefinition[]).", helpValue: "MODULE" }),
     group: Flags.string({ summary: "Consumer group of the processors (default evt-processors).", helpValue: "GROUP" }),
     "no-sinks": Flags.boolean({ summary: "Run only the processors." }),
+    "grace-ms": Flags.integer({ min: 1000, default: 20_000, summary: "After SIGTERM, how long to finish the in-flight batch before giving up (exit 2).", helpValue: "MS" }),
+    "partitions-concurrently": Flags.integer({
+      min: 1, summary: "Processor partitions handled at once (default: evt.yaml kafka.partitionsConcurrently, else 16).", helpValue: "N",
+    }),
+    "handler-timeout-ms": Flags.integer({
+      min: 0, summary: "A processor handler call failing after this long: retried, then dead-lettered (default: evt.yaml kafka.handlerTimeoutMs, else 10000; 0 = none).", helpValue: "MS",
+    }),
+    "session-timeout-ms": Flags.integer({
+      min: 6000, summary: "Consumer session timeout: how soon a restarted evt run gets the partitions of a killed one (default 10000).", helpValue: "MS",
+    }),
     "log-level": Flags.option({ options: ["debug", "info", "warn", "error"] as const, default: "info" as const, summary: "Lowest level logged to stderr." })(),
   };
 
@@ -84,12 +98,39 @@ export default class Run extends EvtCommand<typeof Run> {
   }
 
   protected async exec(): Promise<CommandResult> {
-    const config = this.evtConfig();
-    const cwd = process.cwd();
     const level: LogLevel = this.flags.verbose ? "debug" : this.flags["log-level"];
     const log = jsonLogger({ level, base: { component: "evt-run" } });
-    const brokers = this.flags.brokers ? this.flags.brokers.split(",").map((b) => b.trim()).filter(Boolean) : [...config.kafka.brokers];
+    // from the first moment: a SIGTERM while loading, connecting or joining is a stop, not ignored
+    const phase = new Phase();
+    const stop = stopControl({
+      graceMs: this.flags["grace-ms"], signals: true, phase,
+      onRequest: (signal) => {
+        if (signal.startsWith("SIG")) log.info("signal received; finishing the in-flight batch", { signal });
+      },
+    });
+    // past the grace period (plus time to disconnect), give up whatever is still pending
+    const deadline = stop.expired.then((e) => new Promise<never>((_, reject) => setTimeout(() => reject(e), 3_000).unref()));
+    deadline.catch(() => {});
+    try {
+      const started = await Promise.race([this.startAll(log, stop, phase), deadline]);
+      if (started === undefined) return { json: { sinks: [] }, text: "stopped before consuming started" };
+      const { sinkRunner, processorRunner } = started;
+      phase.set("consuming");
+      await Promise.race([Promise.all([sinkRunner?.done, processorRunner?.done]), deadline]);
+      const stats = sinkRunner?.stats() ?? [];
+      return { json: { sinks: stats }, text: stats.map((s) => `${s.sink}: ${s.rowsWritten} row(s) in ${s.batches} batch(es), ${s.deadLettered} dead-lettered`).join("\n") };
+    } finally {
+      stop.dispose();
+    }
+  }
 
+  /** Loads contracts and starts sinks and processors; undefined when a stop came first (nothing consumed, nothing lost). */
+  private async startAll(log: RuntimeLogger, stop: StopControl, phase: Phase): Promise<{ sinkRunner?: SinkRunner; processorRunner?: Runner } | undefined> {
+    const config = this.evtConfig();
+    const cwd = process.cwd();
+    const brokers = this.flags.brokers ? this.flags.brokers.split(",").map((b) => b.trim()).filter(Boolean) : [...config.kafka.brokers];
+    const kafka = { logLevel: "warn" as const, logger: log };
+    const sessionTimeoutMs = this.flags["session-timeout-ms"];
     const contracts = await loadContracts(config.out, this.flags.contracts, cwd);
 
     let sinkRunner: SinkRunner | undefined;
@@ -114,6 +155,7 @@ export default class Run extends EvtCommand<typeof Run> {
       let writer: WarehouseWriter | ((sink: SinkSpec) => WarehouseWriter);
       if (target === "snowflake") {
         const settings = snowflakeSettingsFrom(config);
+        setSnowflakeDriverLogger(log);
         log.info("warehouse", { target, ...describeSettings(settings) });
         const { SnowflakeWriter } = await import("@evt/runtime/sinks/snowflake/writer.js");
         writer = () => new SnowflakeWriter({ settings });
@@ -127,7 +169,9 @@ export default class Run extends EvtCommand<typeof Run> {
       await this.refuseLaggingTables(config, target, sinkConfig, sinks);
       // Kafka, DuckDB and Snowflake clients load only when this command runs (oclif imports every command).
       const { startSinks } = await import("@evt/runtime/sinks/sink.js");
-      sinkRunner = await startSinks({
+      phase.set("starting the sinks");
+      try {
+        sinkRunner = await startSinks({
         config: sinkConfig,
         sinks,
         contracts,
@@ -137,11 +181,16 @@ export default class Run extends EvtCommand<typeof Run> {
         groupPrefix: this.flags["group-prefix"] ?? "evt-sink",
         batch: { maxRows: config.warehouse.batch.rows, maxBytes: config.warehouse.batch.bytes, maxMs: config.warehouse.batch.ms },
         logger: log,
-        handleSignals: true,
-        kafka: { logLevel: "error" },
-      });
+        stop,
+        kafka,
+        ...(sessionTimeoutMs !== undefined ? { sessionTimeoutMs } : {}),
+        });
+      } catch (e) {
+        if (isStopRequestedError(e)) return undefined;
+        throw e;
+      }
+      // the sink logs each dead letter itself (once); here only the batch commits
       sinkRunner.instrumentation.on("sink.flushed", ({ payload }) => log.info("batch committed", payload));
-      sinkRunner.instrumentation.on("sink.dead_lettered", ({ payload }) => log.warn("record dead-lettered", payload));
     }
 
     let processorRunner: Runner | undefined;
@@ -150,15 +199,26 @@ export default class Run extends EvtCommand<typeof Run> {
       const processors = mod.processors as ProcessorDefinition[] | undefined;
       if (!Array.isArray(processors)) throw new EvtError(`${this.flags.processors} does not export \`processors\` (ProcessorDefinition[])`);
       const { startRunner } = await import("@evt/runtime/kafka/runner.js");
-      processorRunner = await startRunner({
-        processors, catalog: contracts, groupId: this.flags.group ?? "evt-processors", brokers, clientId: config.kafka.clientId,
-        logger: log, handleSignals: true,
-      });
+      const partitionsConcurrently = this.flags["partitions-concurrently"] ?? config.kafka.partitionsConcurrently;
+      const handlerTimeoutMs = this.flags["handler-timeout-ms"] ?? config.kafka.handlerTimeoutMs;
+      phase.set("starting the processors");
+      try {
+        processorRunner = await startRunner({
+          processors, catalog: contracts, groupId: this.flags.group ?? "evt-processors", brokers, clientId: config.kafka.clientId,
+          logger: log, stop, kafka,
+          ...(partitionsConcurrently !== undefined ? { partitionsConcurrently } : {}),
+          ...(handlerTimeoutMs !== undefined ? { handlerTimeoutMs } : {}),
+          ...(sessionTimeoutMs !== undefined ? { sessionTimeoutMs } : {}),
+        });
+      } catch (e) {
+        if (isStopRequestedError(e)) {
+          await sinkRunner?.stop();
+          return undefined;
+        }
+        throw e;
+      }
     }
     if (!sinkRunner && !processorRunner) throw new EvtError("nothing to run: no sinks selected and no --processors module");
-
-    await Promise.all([sinkRunner?.done, processorRunner?.done]);
-    const stats = sinkRunner?.stats() ?? [];
-    return { json: { sinks: stats }, text: stats.map((s) => `${s.sink}: ${s.rowsWritten} row(s) in ${s.batches} batch(es), ${s.deadLettered} dead-lettered`).join("\n") };
+    return { ...(sinkRunner ? { sinkRunner } : {}), ...(processorRunner ? { processorRunner } : {}) };
   }
 }

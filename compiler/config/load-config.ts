@@ -153,7 +153,7 @@ function warehouse(ctx: Ctx, pair: Pair<Node, Node | null> | undefined, baseDir:
 
 function kafka(ctx: Ctx, pair: Pair<Node, Node | null> | undefined): KafkaConfig {
   if (!pair) return { brokers: [...DEFAULTS.kafka.brokers], clientId: DEFAULTS.kafka.clientId };
-  const e = entries(ctx, pair.value, "kafka", ["brokers", "clientId"]);
+  const e = entries(ctx, pair.value, "kafka", ["brokers", "clientId", "partitionsConcurrently", "handlerTimeoutMs"]);
   const brokers = strList(ctx, e, "brokers", "kafka.brokers") ?? [...DEFAULTS.kafka.brokers];
   brokers.forEach((b, i) => {
     if (!/^[^\s:]+:\d+$/.test(b)) {
@@ -162,12 +162,26 @@ function kafka(ctx: Ctx, pair: Pair<Node, Node | null> | undefined): KafkaConfig
       throw at(ctx, item, `kafka.brokers[${i}]`, `"${b}" is not host:port`);
     }
   });
-  return { brokers, clientId: str(ctx, e, "clientId", "kafka.clientId") ?? DEFAULTS.kafka.clientId };
+  const partitionsConcurrently = posInt(ctx, e, "partitionsConcurrently", "kafka.partitionsConcurrently");
+  const handlerTimeoutMs = posInt(ctx, e, "handlerTimeoutMs", "kafka.handlerTimeoutMs");
+  return {
+    brokers,
+    clientId: str(ctx, e, "clientId", "kafka.clientId") ?? DEFAULTS.kafka.clientId,
+    ...(partitionsConcurrently !== undefined ? { partitionsConcurrently } : {}),
+    ...(handlerTimeoutMs !== undefined ? { handlerTimeoutMs } : {}),
+  };
 }
 
 const SNOWFLAKE_STRINGS = ["account", "user", "role", "warehouse", "database", "schema", "host"] as const;
 const SNOWFLAKE_ENV_KEYS = ["passwordEnv", "privateKeyEnv", "privateKeyPathEnv"] as const;
 const SNOWFLAKE_SECRETS = ["password", "privateKey", "privateKeyPath", "token"];
+/** Where each refused secret goes instead; only keys that exist are suggested. */
+const SECRET_HINT: Record<string, string> = {
+  password: "set snowflake.passwordEnv to the name of an environment variable holding it (default EVT_SNOWFLAKE_PASSWORD)",
+  privateKey: "set snowflake.privateKeyEnv to the name of an environment variable holding it (default EVT_SNOWFLAKE_PRIVATE_KEY)",
+  privateKeyPath: "set snowflake.privateKeyPathEnv to the name of an environment variable holding the path (default EVT_SNOWFLAKE_PRIVATE_KEY_PATH)",
+  token: "evt authenticates with a password or a key pair: set snowflake.passwordEnv or snowflake.privateKeyEnv to the name of an environment variable",
+};
 
 function snowflake(ctx: Ctx, pair: Pair<Node, Node | null> | undefined): SnowflakeConfig | undefined {
   if (!pair) return undefined;
@@ -176,7 +190,7 @@ function snowflake(ctx: Ctx, pair: Pair<Node, Node | null> | undefined): Snowfla
     for (const item of pair.value.items as Pair<Node, Node | null>[]) {
       const k = isScalar(item.key) ? String(item.key.value) : "";
       if (SNOWFLAKE_SECRETS.includes(k)) {
-        throw at(ctx, item.key, `snowflake.${k}`, `secrets do not belong in evt.yaml; set snowflake.${k}Env to the name of an environment variable`);
+        throw at(ctx, item.key, `snowflake.${k}`, `secrets do not belong in evt.yaml; ${SECRET_HINT[k]}`);
       }
     }
   }
@@ -189,7 +203,8 @@ function snowflake(ctx: Ctx, pair: Pair<Node, Node | null> | undefined): Snowfla
   for (const k of SNOWFLAKE_ENV_KEYS) {
     const v = str(ctx, e, k, `snowflake.${k}`);
     if (v === undefined) continue;
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(v)) throw at(ctx, e.get(k)!.value, `snowflake.${k}`, `"${v}" is not an environment variable name`);
+    // never echo the value: a secret typed here by mistake must not reach a terminal or CI log
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(v)) throw at(ctx, e.get(k)!.value, `snowflake.${k}`, "must be the name of an environment variable (letters, digits, _), not the secret itself (value not shown)");
     out[k] = v;
   }
   const port = posInt(ctx, e, "port", "snowflake.port");

@@ -27,6 +27,10 @@ export interface WarehouseConfig {
 export interface KafkaConfig {
   readonly brokers: readonly string[];
   readonly clientId: string;
+  /** `evt run` processors: partitions handled at once (runtime default 16). */
+  readonly partitionsConcurrently?: number;
+  /** `evt run` processors: a handler call failing after this many ms (runtime default 10000). */
+  readonly handlerTimeoutMs?: number;
 }
 
 export interface SnowflakeConfig {

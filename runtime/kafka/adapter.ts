@@ -10,8 +10,9 @@ import type {
   Admin, Consumer, EachBatchPayload, KafkaConfig, Message, Producer, ProducerBatch,
 } from "kafkajs";
 import { KafkaClientError, TopicError } from "../errors.js";
+import { jsonLogger, type RuntimeLogger } from "../log.js";
 
-const { Kafka, CompressionTypes, ConfigResourceTypes, logLevel: KafkaLogLevel } = kafkajs;
+const { Kafka, CompressionTypes, ConfigResourceTypes, Partitioners, logLevel: KafkaLogLevel } = kafkajs;
 
 // ---- ports ---------------------------------------------------------------------------------
 
@@ -157,8 +158,10 @@ export interface KafkaClient {
 export interface KafkaClientConfig {
   readonly brokers: readonly string[];
   readonly clientId?: string;
-  /** kafkajs log level; default WARN (kafkajs logs JSON to stderr). */
+  /** kafkajs log level; default WARN. */
   readonly logLevel?: "nothing" | "error" | "warn" | "info" | "debug";
+  /** Where kafkajs's own log lines go, in evt's shape (default: evt's JSON logger on stderr). */
+  readonly logger?: RuntimeLogger;
   readonly connectionTimeoutMs?: number;
   readonly requestTimeoutMs?: number;
   /** Extra kafkajs options (ssl, sasl, …), passed through. */
@@ -210,26 +213,58 @@ export function protocolCode(e: unknown): string | undefined {
   return undefined;
 }
 
+/**
+ * kafkajs's log lines through evt's logger (one JSON shape on stderr): `msg` is kafkajs's message
+ * prefixed `kafka:`, its fields (broker, groupId, error, …) follow; its own timestamp is dropped.
+ */
+function logCreatorFor(logger: RuntimeLogger): NonNullable<KafkaConfig["logCreator"]> {
+  return () => ({ namespace, level, log }) => {
+    const { message, timestamp: _t, logger: _l, stack: _s, ...fields } = log as { message: string; timestamp?: string; logger?: string; stack?: string } & Record<string, unknown>;
+    let at: "error" | "warn" | "info" | "debug" = level <= KafkaLogLevel.ERROR ? "error" : level === KafkaLogLevel.WARN ? "warn" : level === KafkaLogLevel.INFO ? "info" : "debug";
+    // each connection retry is noise: the outcome is one line (connected, or `unreachable` below)
+    if (namespace === "Connection" || namespace === "BrokerPool") at = "debug";
+    logger[at](`kafka: ${message}`, { component: "kafkajs", namespace, ...fields });
+  };
+}
+
+/**
+ * A failed connect, after kafkajs's bounded retries: one line naming the brokers and what the
+ * network said, so "Kafka unreachable" reads as such (retriable: the brokers may come back).
+ */
+export function unreachable(e: unknown, brokers: readonly string[]): KafkaClientError {
+  const err = e as { name?: string; message?: string; retryCount?: number; cause?: { message?: string } };
+  const name = err.name ?? "";
+  if (!/Connection|NumberOfRetriesExceeded|BrokerNotFound|NonRetriable|Timeout/i.test(name) && !/ECONNREFUSED|ENOTFOUND|ETIMEDOUT|EHOSTUNREACH|Connection/i.test(err.message ?? "")) {
+    return translateKafkaError(e) as KafkaClientError;
+  }
+  const detail = err.cause?.message ?? err.message ?? String(e);
+  const attempts = err.retryCount !== undefined ? ` after ${err.retryCount + 1} attempts` : "";
+  return new KafkaClientError(`kafka: cannot reach the brokers ${brokers.join(",")}${attempts}: ${detail}`, {
+    retriable: true, cause: e, context: { brokers: brokers.join(",") },
+  });
+}
+
 export function createKafkajsClient(config: KafkaClientConfig): KafkaClient {
   const kafka = new Kafka({
     ...config.kafkajs,
     brokers: [...config.brokers],
     clientId: config.clientId ?? "evt",
     logLevel: LOG_LEVELS[config.logLevel ?? "warn"],
+    logCreator: logCreatorFor(config.logger ?? jsonLogger({ level: "debug", base: { component: "kafkajs" } })),
     connectionTimeout: config.connectionTimeoutMs ?? 3000,
     requestTimeout: config.requestTimeoutMs ?? 30_000,
   });
+  const brokers = config.brokers;
   return {
     producer: (options) => kafkajsProducer(kafka.producer({
+      // explicit, so kafkajs does not warn about its v2 default; evt producers choose partitions themselves
+      createPartitioner: Partitioners.DefaultPartitioner,
       idempotent: options.idempotent,
       // idempotence needs acks=all and (in kafkajs) serialises requests per broker itself
       maxInFlightRequests: options.idempotent ? 5 : undefined,
       // topics are created from the contracts, never by sending to them
       allowAutoTopicCreation: false,
-      // every record carries its partition (partitioner.ts); naming one only silences kafkajs's
-      // "switched default partitioner" warning, which a service would otherwise print on every start
-      createPartitioner: kafkajs.Partitioners.DefaultPartitioner,
-    })),
+    }), brokers),
     consumer: (options) => kafkajsConsumer(kafka.consumer({
       groupId: options.groupId,
       maxBytes: options.maxBytes,
@@ -240,18 +275,18 @@ export function createKafkajsClient(config: KafkaClientConfig): KafkaClient {
       allowAutoTopicCreation: false,
       // a short wait keeps latency low when the topic is idle; under load fetches fill up first
       maxWaitTimeInMs: 250,
-    })),
-    admin: () => kafkajsAdmin(kafka.admin()),
+    }), brokers),
+    admin: () => kafkajsAdmin(kafka.admin(), brokers),
   };
 }
 
-function kafkajsProducer(producer: Producer): ProducerPort {
+function kafkajsProducer(producer: Producer, brokers: readonly string[]): ProducerPort {
   return {
     async connect() {
       try {
         await producer.connect();
       } catch (e) {
-        throw translateKafkaError(e);
+        throw unreachable(e, brokers);
       }
     },
     async send(batch, options) {
@@ -277,13 +312,13 @@ function kafkajsProducer(producer: Producer): ProducerPort {
   };
 }
 
-function kafkajsConsumer(consumer: Consumer): ConsumerPort {
+function kafkajsConsumer(consumer: Consumer, brokers: readonly string[]): ConsumerPort {
   return {
     async connect() {
       try {
         await consumer.connect();
       } catch (e) {
-        throw translateKafkaError(e);
+        throw unreachable(e, brokers);
       }
     },
     async subscribe(topics, fromBeginning) {
@@ -346,13 +381,13 @@ function kafkajsConsumer(consumer: Consumer): ConsumerPort {
   };
 }
 
-function kafkajsAdmin(admin: Admin): AdminPort {
+function kafkajsAdmin(admin: Admin, brokers: readonly string[]): AdminPort {
   return {
     async connect() {
       try {
         await admin.connect();
       } catch (e) {
-        throw translateKafkaError(e);
+        throw unreachable(e, brokers);
       }
     },
     async createTopics(specs) {

@@ -12,15 +12,16 @@
  * `maxBytes` counts bytes on the wire and kafkajs decompresses a whole fetch at once, so with
  * compressed topics the bound is `maxBytes` × the compression ratio.
  */
-import { completion, onStopSignal } from "../lifecycle.js";
+import { type Phase, completion, stopControl, unlessStopped, type StopControl } from "../lifecycle.js";
 import { fromBinary, type Message } from "@bufbuild/protobuf";
 import type { EventContract, EventMetadata } from "../contract.js";
 import {
-  EventDecodeError, EventValidationError, HandlerError, RuntimeConfigError, describeError,
+  EventDecodeError, EventValidationError, HandlerError, RuntimeConfigError, StopRequestedError, describeError,
+  isProgrammerError, isRetriesExhaustedError, isStopRequestedError,
 } from "../errors.js";
 import { Instrumentation } from "../instrumentation.js";
 import { jsonLogger, type RuntimeLogger } from "../log.js";
-import { RetriesExhausted, retry } from "../retry.js";
+import { retry, sleep } from "../retry.js";
 import {
   createKafkajsClient, type AdminPort, type BatchControl, type ConsumedRecord, type ConsumerPort,
   type KafkaClient, type KafkaClientConfig, type ProducerPort,
@@ -47,19 +48,29 @@ export interface RunnerOptions {
   readonly fromBeginning?: boolean;
   /** Explicitly create the processors' topics and their `.dlq` topics before consuming (default false). */
   readonly createTopics?: boolean;
-  /** Partitions handled at the same time (default 2); each partition stays in order. */
+  /**
+   * Partitions handled at the same time (default 16); each partition stays in order. With the
+   * handler timeout this keeps every partition moving while one handler hangs.
+   */
   readonly partitionsConcurrently?: number;
+  /** A handler call that has not settled after this long fails (then retried, then dead-lettered); default 10 s, 0 = none. */
+  readonly handlerTimeoutMs?: number;
   /** Bytes one fetch may return: the memory bound per broker (default 8 MiB). */
   readonly maxBytes?: number;
   readonly maxBytesPerPartition?: number;
   /** How often resolved offsets are committed (default 1000 ms; also on rebalance and stop). */
   readonly commitIntervalMs?: number;
+  /** Consumer session timeout (default 10 s: a restarted runner gets its partitions within seconds). */
   readonly sessionTimeoutMs?: number;
   readonly heartbeatIntervalMs?: number;
   readonly instrumentation?: Instrumentation;
   readonly logger?: RuntimeLogger;
-  /** Stop gracefully on SIGTERM and SIGINT (what `evt run` wants; default false for embedding). */
+  /** Stop gracefully on SIGTERM and SIGINT (what `evt run` wants; default false for embedding). Ignored when `stop` is given. */
   readonly handleSignals?: boolean;
+  /** A shared stop protocol (evt run passes one for sinks and processors together). */
+  readonly stop?: StopControl;
+  /** Grace period of a stop before retries are cancelled (default 20 s). Ignored when `stop` is given. */
+  readonly stopGraceMs?: number;
 }
 
 export interface Runner {
@@ -71,6 +82,9 @@ export interface Runner {
   /** The partitions this runner holds now, by topic. */
   assignment(): Record<string, number[]>;
 }
+
+export const DEFAULT_PARTITIONS_CONCURRENTLY = 16;
+export const DEFAULT_HANDLER_TIMEOUT_MS = 10_000;
 
 interface Route {
   readonly processor: ProcessorDefinition;
@@ -85,50 +99,71 @@ interface Decoded {
   readonly meta: EventMetadata;
 }
 
-/** Thrown inside a batch when the runner is stopping mid-record: the record stays unresolved. */
-class Stopping extends Error {
-  override name = "Stopping";
+/** What a (topic, ce_type) resolves to; cached per header bytes so the hot path decodes no strings. */
+interface Resolved {
+  readonly typeBytes: Buffer;
+  readonly topic: string;
+  readonly type: string;
+  readonly contract: EventContract;
+  readonly route: Route;
+  readonly fingerprint: Buffer;
+}
+
+/** What the record-level steps share. */
+interface RunnerContext {
+  readonly routes: Map<string, Route>;
+  readonly byType: Map<string, EventContract>;
+  readonly instrumentation: Instrumentation;
+  readonly log: RuntimeLogger;
+  readonly admin: AdminPort;
+  readonly dlqProducer: ProducerPort;
+  /** Aborted as soon as a stop is requested: backoffs and DLQ retries end, the record stays unresolved. */
+  readonly stopSignal: AbortSignal;
+  readonly handlerTimeoutMs: number;
 }
 
 export async function startRunner(options: RunnerOptions): Promise<Runner> {
   if (options.processors.length === 0) throw new RuntimeConfigError("runner: no processors to run");
   if (!options.groupId) throw new RuntimeConfigError("runner: `groupId` is required");
-  const client = options.client ?? clientFrom(options);
-  const instrumentation = options.instrumentation ?? new Instrumentation();
   const log = options.logger ?? jsonLogger({ level: "warn", base: { component: "evt-runner", group: options.groupId } });
-  const routes = buildRoutes(options.processors);
-  const byType = new Map<string, EventContract>();
-  for (const c of options.catalog ?? []) byType.set(c.type, c);
-  for (const p of options.processors) byType.set(p.contract.type, p.contract);
+  const client = options.client ?? clientFrom(options, log);
+  const instrumentation = options.instrumentation ?? new Instrumentation();
+  const ownStop = options.stop === undefined;
+  const stop = options.stop ?? stopControl({ graceMs: options.stopGraceMs ?? 20_000, signals: options.handleSignals ?? false });
+  const phase = stop.phase;
   const topics = [...new Set(options.processors.map((p) => p.contract.topic))];
-
   const admin: AdminPort = client.admin();
-  await admin.connect();
-  if (options.createTopics) {
-    const created = await ensureTopics(admin, options.processors.map((p) => p.contract), { dlq: true });
-    if (created.length > 0) log.info("created topics", { topics: created });
-  }
   const dlqProducer: ProducerPort = client.producer({ idempotent: true });
-  await dlqProducer.connect();
-  const consumer: ConsumerPort = client.consumer({
-    groupId: options.groupId,
-    maxBytes: options.maxBytes ?? 8 * 1024 * 1024,
-    maxBytesPerPartition: options.maxBytesPerPartition ?? 1024 * 1024,
-    sessionTimeoutMs: options.sessionTimeoutMs ?? 30_000,
-    heartbeatIntervalMs: options.heartbeatIntervalMs ?? 3_000,
-    rebalanceTimeoutMs: 60_000,
-  });
-  await consumer.connect();
-  await consumer.subscribe(topics, options.fromBeginning ?? true);
-
-  const stopController = new AbortController();
-  let stopping = false;
-  let assignment: Record<string, number[]> = {};
-  const deadLetters = createDeadLetterWriter({
-    admin, producer: dlqProducer, signal: stopController.signal, initialBackoffMs: 500, maxBackoffMs: 30_000,
-    onRetry: (e, attempt, delayMs, letter) => log.error("DLQ write failed; retrying (offset not committed)", { ...letter, attempt, delayMs, error: e }),
-  });
+  const consumer = createConsumer(client, options);
+  const ctx: RunnerContext = {
+    routes: buildRoutes(options.processors), byType: contractsByType(options), instrumentation, log, admin, dlqProducer,
+    stopSignal: stop.stopSignal, handlerTimeoutMs: options.handlerTimeoutMs ?? DEFAULT_HANDLER_TIMEOUT_MS,
+  };
   const { done, resolve: resolveDone, reject: rejectDone } = completion();
+  let assignment: Record<string, number[]> = {};
+  let fatal: unknown;
+  let consuming = false;
+
+  let shutdownPromise: Promise<void> | undefined;
+  function shutdown(): Promise<void> {
+    // deferred one tick: stop.request() below fires the abort listener, which calls shutdown() again
+    shutdownPromise ??= Promise.resolve().then(async () => {
+      stop.request("stop");
+      if (consuming) phase.set("finishing in-flight records");
+      // kafkajs waits for the batches being handled, commits resolved offsets and leaves the group
+      await consumer.disconnect().catch((e: unknown) => log.error("consumer disconnect failed", { error: e }));
+      await dlqProducer.disconnect().catch(() => {});
+      await admin.disconnect().catch(() => {});
+      if (ownStop) stop.dispose();
+      log.info("runner stopped");
+      if (fatal !== undefined) throw fatal;
+    });
+    return shutdownPromise;
+  }
+  let started = false;
+  stop.stopSignal.addEventListener("abort", () => {
+    if (started) void shutdown().then(resolveDone, rejectDone);
+  }, { once: true });
 
   consumer.onAssignment((a) => {
     assignment = a;
@@ -137,35 +172,133 @@ export async function startRunner(options: RunnerOptions): Promise<Runner> {
   });
   consumer.onFatal((error) => {
     log.error("consumer crashed", { error });
-    void shutdown().finally(() => rejectDone(error));
+    fatal ??= error;
+    void shutdown().then(resolveDone, rejectDone);
   });
 
-  /** What a (topic, ce_type) resolves to; cached per header bytes so the hot path decodes no strings. */
-  interface Resolved {
-    readonly typeBytes: Buffer;
-    readonly topic: string;
-    readonly type: string;
-    readonly contract: EventContract;
-    readonly route: Route;
-    readonly fingerprint: Buffer;
+  const step = <T>(name: string, work: () => Promise<T>): Promise<T> => {
+    phase.set(name);
+    return unlessStopped(work(), stop.stopSignal, () => new StopRequestedError(`runner stopped while ${name}`));
+  };
+  try {
+    await connectAll(step, { admin, dlqProducer, consumer, options, topics, log });
+    const eachBatch = batchHandler(ctx, Math.min(1000, options.commitIntervalMs ?? 1000));
+    started = true;
+    await step("joining the consumer group", () => consumer.run({
+      eachBatch,
+      partitionsConcurrently: options.partitionsConcurrently ?? DEFAULT_PARTITIONS_CONCURRENTLY,
+      commitIntervalMs: options.commitIntervalMs ?? 1000,
+    }));
+  } catch (e) {
+    await shutdown().catch(() => {});
+    throw e;
   }
-  let lastResolved: Resolved | undefined;
+  phase.set("consuming");
+  consuming = true;
+  log.info("runner started", { topics, processors: [...ctx.routes.values()].map((r) => r.name) });
 
+  return {
+    done,
+    instrumentation,
+    assignment: () => assignment,
+    async stop() {
+      try {
+        await shutdown();
+        resolveDone();
+      } catch (e) {
+        rejectDone(e);
+        throw e;
+      }
+    },
+  };
+}
+
+/** The start-up steps before the group join, each cut short by a stop request. */
+async function connectAll(
+  step: <T>(name: string, work: () => Promise<T>) => Promise<T>,
+  c: { admin: AdminPort; dlqProducer: ProducerPort; consumer: ConsumerPort; options: RunnerOptions; topics: string[]; log: RuntimeLogger },
+): Promise<void> {
+  await step("connecting to Kafka", () => c.admin.connect());
+  if (c.options.createTopics) {
+    const created = await step("creating topics", () => ensureTopics(c.admin, c.options.processors.map((p) => p.contract), { dlq: true }));
+    if (created.length > 0) c.log.info("created topics", { topics: created });
+  }
+  await step("connecting the DLQ producer", () => c.dlqProducer.connect());
+  await step("connecting the consumer", () => c.consumer.connect());
+  await step("subscribing", () => c.consumer.subscribe(c.topics, c.options.fromBeginning ?? true));
+}
+
+function createConsumer(client: KafkaClient, options: RunnerOptions): ConsumerPort {
+  const sessionTimeoutMs = options.sessionTimeoutMs ?? 10_000;
+  return client.consumer({
+    groupId: options.groupId,
+    maxBytes: options.maxBytes ?? 8 * 1024 * 1024,
+    maxBytesPerPartition: options.maxBytesPerPartition ?? 1024 * 1024,
+    sessionTimeoutMs,
+    heartbeatIntervalMs: options.heartbeatIntervalMs ?? Math.max(500, Math.floor(sessionTimeoutMs / 10)),
+    rebalanceTimeoutMs: 60_000,
+  });
+}
+
+function contractsByType(options: RunnerOptions): Map<string, EventContract> {
+  const byType = new Map<string, EventContract>();
+  for (const c of options.catalog ?? []) byType.set(c.type, c);
+  for (const p of options.processors) byType.set(p.contract.type, p.contract);
+  return byType;
+}
+
+/** The per-partition batch loop: each record in order, resolved only once handled or dead-lettered. */
+function batchHandler(ctx: RunnerContext, tickMs: number) {
+  const handleRecord = recordHandler(ctx);
+  return async (topic: string, partition: number, records: readonly ConsumedRecord[], control: BatchControl): Promise<void> => {
+    if (ctx.instrumentation.has("processor.batch")) {
+      let bytes = 0;
+      for (const r of records) bytes += (r.value?.length ?? 0) + (r.key?.length ?? 0);
+      ctx.instrumentation.emit("processor.batch", () => ({ topic, partition, count: records.length, bytes }));
+    }
+    let lastBeat = Date.now();
+    for (let i = 0; i < records.length; i++) {
+      const rec = records[i]!;
+      // kafkajs's isStale builds a key string per call: check it every 64 records (and first)
+      if (ctx.stopSignal.aborted || ((i & 63) === 0 && (!control.isRunning() || control.isStale()))) break;
+      try {
+        const pending = handleRecord(rec, control);
+        if (pending) await pending;
+      } catch (e) {
+        if (isStopRequestedError(e)) break;
+        throw e;
+      }
+      control.resolveOffset(rec.offset);
+      // a batch can hold thousands of records (compressed record batches): heartbeat and commit
+      // progress inside it, so a crash mid-batch redoes at most one commit interval of work
+      const now = Date.now();
+      if (now - lastBeat >= tickMs) {
+        lastBeat = now;
+        await control.heartbeat();
+        await control.commit();
+      }
+    }
+    await control.commit();
+  };
+}
+
+/** Decodes a record by `ce_type` into its contract's message, checking required fields. */
+function recordDecoder(ctx: RunnerContext): (rec: ConsumedRecord) => Decoded {
+  let lastResolved: Resolved | undefined;
   function resolve(rec: ConsumedRecord): Resolved {
     const raw = firstHeader(rec.headers[H.type]);
     const last = lastResolved;
     if (last && typeof raw !== "string" && raw !== undefined && last.topic === rec.topic && last.typeBytes.equals(raw)) return last;
     const type = headerString(rec.headers, H.type);
     if (!type) throw new EventDecodeError("record has no ce_type header", { context: { topic: rec.topic } });
-    const contract = byType.get(type);
+    const contract = ctx.byType.get(type);
     if (!contract) throw new EventDecodeError(`unknown ce_type ${type}: no contract for it in this runner`, { context: { type } });
-    const route = routes.get(`${rec.topic}\u0000${type}`);
+    const route = ctx.routes.get(`${rec.topic}\u0000${type}`);
     if (!route) throw new EventDecodeError(`no processor for ce_type ${type} on topic ${rec.topic}`, { context: { type, topic: rec.topic } });
     lastResolved = { typeBytes: Buffer.from(type), topic: rec.topic, type, contract, route, fingerprint: Buffer.from(contract.fingerprint) };
     return lastResolved;
   }
-
-  function decode(rec: ConsumedRecord): Decoded {
+  return (rec) => {
     const { type, contract, route, fingerprint } = resolve(rec);
     const id = firstHeader(rec.headers[H.id]);
     if (id === undefined || id.length === 0) throw new EventDecodeError("record has no ce_id header", { context: { type } });
@@ -185,30 +318,81 @@ export async function startRunner(options: RunnerOptions): Promise<Runner> {
     const writer = firstHeader(rec.headers[H.schema]);
     const sameSchema = writer === undefined ? false : typeof writer === "string" ? writer === contract.fingerprint : fingerprint.equals(writer);
     if (!sameSchema) {
-      instrumentation.emit("processor.schema_mismatch", () => ({ type, topic: rec.topic, writer: meta.schemaFingerprint, reader: contract.fingerprint }));
+      ctx.instrumentation.emit("processor.schema_mismatch", () => ({ type, topic: rec.topic, writer: meta.schemaFingerprint, reader: contract.fingerprint }));
     }
     return { route, event, meta };
+  };
+}
+
+/**
+ * Handles one record: decode, call the handler (bounded by the handler timeout), retry with
+ * backoff, then dead-letter. Returns nothing when it finished synchronously (a sync handler that
+ * succeeded: the common case costs no promise), else a promise.
+ */
+function recordHandler(ctx: RunnerContext): (rec: ConsumedRecord, control: BatchControl) => Promise<void> | undefined {
+  const decode = recordDecoder(ctx);
+  const deadLetter = deadLetterWriter(ctx);
+  const { instrumentation, log } = ctx;
+
+  function handled(rec: ConsumedRecord, d: Decoded, attempts: number, started: number): void {
+    instrumentation.emit("processor.handled", () => ({
+      processor: d.route.name, topic: rec.topic, partition: rec.partition, offset: rec.offset, id: d.meta.id, attempts, latencyMs: Date.now() - started,
+    }));
   }
 
-  /** Writes `rec` to `<topic>.dlq`; retries until acknowledged, unless the runner is stopping. */
-  async function deadLetter(rec: ConsumedRecord, error: unknown, attempts: number, processor: string): Promise<void> {
-    const dlqTopic = dlqTopicOf(rec.topic);
-    const cause = error instanceof RetriesExhausted ? error.lastError : error;
+  /** One handler call; a promise that has not settled within the timeout fails (the call itself cannot be cancelled). */
+  function call(d: Decoded, rec: ConsumedRecord): unknown {
+    const result = d.route.processor.handler(d.event as never, d.meta);
+    if (!(result instanceof Promise) || ctx.handlerTimeoutMs <= 0) return result;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new HandlerError(`processor ${d.route.name} timed out after ${ctx.handlerTimeoutMs} ms`, {
+        retriable: true, context: { processor: d.route.name, topic: rec.topic, partition: rec.partition, offset: rec.offset, timeoutMs: ctx.handlerTimeoutMs },
+      })), ctx.handlerTimeoutMs);
+    });
+    result.catch(() => {}); // a late rejection after the timeout is not unhandled
+    return Promise.race([result, timeout]).finally(() => clearTimeout(timer));
+  }
+
+  /** After a first failure: retries with backoff (partition paused meanwhile), then the DLQ. */
+  async function retryRecord(rec: ConsumedRecord, control: BatchControl, d: Decoded, firstError: unknown, started: number): Promise<void> {
+    const { route } = d;
+    let resume: (() => void) | undefined;
     try {
-      await deadLetters.write(rec, { error: describeError(cause), errorName: cause instanceof Error ? cause.name : "Error", processor, attempts });
+      const { attempts } = await retry(
+        async (attempt) => {
+          if (attempt === 1) throw handlerError(route, rec, firstError);
+          try {
+            await call(d, rec);
+          } catch (e) {
+            throw handlerError(route, rec, e);
+          }
+        },
+        {
+          retries: route.maxRetries,
+          initialBackoffMs: route.initialBackoffMs,
+          signal: ctx.stopSignal,
+          onRetry: (error, attempt, delayMs) => {
+            // while backing off, stop fetching this partition (nothing piles up behind it)
+            resume ??= control.pause();
+            instrumentation.emit("processor.retry", () => ({ processor: route.name, topic: rec.topic, partition: rec.partition, offset: rec.offset, attempt, delayMs, error }));
+            log.warn("handler failed; retrying", { processor: route.name, topic: rec.topic, partition: rec.partition, offset: rec.offset, attempt, delayMs, error: describeError((error as Error).cause ?? error) });
+          },
+        },
+      );
+      handled(rec, d, attempts, started);
     } catch (e) {
-      if (stopping) throw new Stopping(`DLQ write to ${dlqTopic} interrupted by stop`);
-      throw e;
+      if (isStopRequestedError(e) || ctx.stopSignal.aborted) throw new StopRequestedError("stopped during retries");
+      const attempts = isRetriesExhaustedError(e) ? e.attempts : 1;
+      const cause = isRetriesExhaustedError(e) ? e.lastError : e;
+      // the DLQ header names what the handler threw (a timeout has no cause: the HandlerError itself)
+      await deadLetter(rec, (cause as Error | null)?.cause ?? cause, attempts, route.name);
+    } finally {
+      resume?.();
     }
-    instrumentation.emit("processor.dead_lettered", () => ({ processor, topic: rec.topic, partition: rec.partition, offset: rec.offset, dlqTopic, error: cause }));
-    log.warn("record dead-lettered", { processor, topic: rec.topic, partition: rec.partition, offset: rec.offset, dlqTopic, error: describeError(cause) });
   }
 
-  /**
-   * Handles one record. Returns nothing when it finished synchronously (a sync handler that
-   * succeeded: the common case costs no promise), else a promise.
-   */
-  function handleRecord(rec: ConsumedRecord, control: BatchControl): Promise<void> | undefined {
+  return (rec, control) => {
     let decoded: Decoded;
     try {
       decoded = decode(rec);
@@ -219,7 +403,7 @@ export async function startRunner(options: RunnerOptions): Promise<Runner> {
     // first attempt outside `retry`: no closures or timers unless the handler fails
     let result: unknown;
     try {
-      result = decoded.route.processor.handler(decoded.event as never, decoded.meta);
+      result = call(decoded, rec);
     } catch (e) {
       return retryRecord(rec, control, decoded, e, started);
     }
@@ -231,130 +415,36 @@ export async function startRunner(options: RunnerOptions): Promise<Runner> {
     }
     handled(rec, decoded, 1, started);
     return undefined;
-  }
+  };
+}
 
-  function handled(rec: ConsumedRecord, d: Decoded, attempts: number, started: number): void {
-    instrumentation.emit("processor.handled", () => ({
-      processor: d.route.name, topic: rec.topic, partition: rec.partition, offset: rec.offset, id: d.meta.id, attempts, latencyMs: Date.now() - started,
-    }));
-  }
-
-  function handlerError(route: Route, rec: ConsumedRecord, e: unknown): HandlerError {
-    // a handler's failure is retriable unless it says otherwise
-    const retriable = (e as { retriable?: unknown } | null)?.retriable !== false;
-    return new HandlerError(`processor ${route.name} failed: ${(e as Error | null)?.message ?? String(e)}`, {
-      retriable, cause: e, context: { processor: route.name, topic: rec.topic, offset: rec.offset },
-    });
-  }
-
-  /** After a first failure: retries with backoff (partition paused meanwhile), then the DLQ. */
-  async function retryRecord(rec: ConsumedRecord, control: BatchControl, d: Decoded, firstError: unknown, started: number): Promise<void> {
-    const { route, event, meta } = d;
-    let resume: (() => void) | undefined;
-    try {
-      const { attempts } = await retry(
-        async (attempt) => {
-          if (attempt === 1) throw handlerError(route, rec, firstError);
-          try {
-            await route.processor.handler(event as never, meta);
-          } catch (e) {
-            throw handlerError(route, rec, e);
-          }
-        },
-        {
-          retries: route.maxRetries,
-          initialBackoffMs: route.initialBackoffMs,
-          signal: stopController.signal,
-          onRetry: (error, attempt, delayMs) => {
-            // while backing off, stop fetching this partition (nothing piles up behind it)
-            resume ??= control.pause();
-            instrumentation.emit("processor.retry", () => ({ processor: route.name, topic: rec.topic, partition: rec.partition, offset: rec.offset, attempt, delayMs, error }));
-            log.warn("handler failed; retrying", { processor: route.name, topic: rec.topic, partition: rec.partition, offset: rec.offset, attempt, delayMs, error: describeError((error as Error).cause ?? error) });
-          },
-        },
-      );
-      handled(rec, d, attempts, started);
-    } catch (e) {
-      if (stopping) throw new Stopping("stopped during retries");
-      const attempts = e instanceof RetriesExhausted ? e.attempts : 1;
-      const cause = e instanceof RetriesExhausted ? e.lastError : e;
-      await deadLetter(rec, (cause as Error).cause ?? cause, attempts, route.name);
-    } finally {
-      resume?.();
-    }
-  }
-
-  async function eachBatch(topic: string, partition: number, records: readonly ConsumedRecord[], control: BatchControl): Promise<void> {
-    if (instrumentation.has("processor.batch")) {
-      let bytes = 0;
-      for (const r of records) bytes += (r.value?.length ?? 0) + (r.key?.length ?? 0);
-      instrumentation.emit("processor.batch", () => ({ topic, partition, count: records.length, bytes }));
-    }
-    let lastBeat = Date.now();
-    for (let i = 0; i < records.length; i++) {
-      const rec = records[i]!;
-      // kafkajs's isStale builds a key string per call: check it every 64 records (and first)
-      if (stopping || ((i & 63) === 0 && (!control.isRunning() || control.isStale()))) break;
-      try {
-        const pending = handleRecord(rec, control);
-        if (pending) await pending;
-      } catch (e) {
-        if (e instanceof Stopping) break;
-        throw e;
-      }
-      control.resolveOffset(rec.offset);
-      // a batch can hold thousands of records (compressed record batches): heartbeat and commit
-      // progress inside it, so a crash mid-batch redoes at most one commit interval of work
-      const now = Date.now();
-      if (now - lastBeat >= tickMs) {
-        lastBeat = now;
-        await control.heartbeat();
-        await control.commit();
-      }
-    }
-    await control.commit();
-  }
-
-  const tickMs = Math.min(1000, options.commitIntervalMs ?? 1000);
-
-  let shutdownPromise: Promise<void> | undefined;
-  function shutdown(): Promise<void> {
-    shutdownPromise ??= (async () => {
-      stopping = true;
-      stopController.abort();
-      // kafkajs waits for the batches being handled, commits resolved offsets and leaves the group
-      await consumer.disconnect().catch((e: unknown) => log.error("consumer disconnect failed", { error: e }));
-      await dlqProducer.disconnect().catch(() => {});
-      await admin.disconnect().catch(() => {});
-      removeSignalHandlers();
-      log.info("runner stopped");
-    })();
-    return shutdownPromise;
-  }
-
-  let removeSignalHandlers = (): void => {};
-  if (options.handleSignals) {
-    removeSignalHandlers = onStopSignal((signal) => {
-      log.info("signal received; finishing in-flight work", { signal });
-      void shutdown().then(resolveDone, rejectDone);
-    });
-  }
-
-  await consumer.run({
-    eachBatch,
-    partitionsConcurrently: options.partitionsConcurrently ?? 2,
-    commitIntervalMs: options.commitIntervalMs ?? 1000,
+/** A handler's failure as a HandlerError: retriable unless it says otherwise or is a programmer error (TypeError, …). */
+function handlerError(route: Route, rec: ConsumedRecord, e: unknown): HandlerError {
+  if (e instanceof Error && e.name === "HandlerError") return e as HandlerError;
+  const retriable = !isProgrammerError(e) && (e as { retriable?: unknown } | null)?.retriable !== false;
+  return new HandlerError(`processor ${route.name} failed: ${(e as Error | null)?.message ?? String(e)}`, {
+    retriable, cause: e, context: { processor: route.name, topic: rec.topic, offset: rec.offset },
   });
-  log.info("runner started", { topics, processors: [...routes.values()].map((r) => r.name) });
+}
 
-  return {
-    done,
-    instrumentation,
-    assignment: () => assignment,
-    async stop() {
-      await shutdown();
-      resolveDone();
-    },
+/** Writes a record to `<topic>.dlq` (runtime/kafka/dlq.ts); retries until acknowledged, unless the runner is stopping. */
+function deadLetterWriter(ctx: RunnerContext) {
+  const { admin, dlqProducer, instrumentation, log } = ctx;
+  const deadLetters = createDeadLetterWriter({
+    admin, producer: dlqProducer, signal: ctx.stopSignal, initialBackoffMs: 500, maxBackoffMs: 30_000,
+    onRetry: (e, attempt, delayMs, letter) => log.error("DLQ write failed; retrying (offset not committed)", { ...letter, attempt, delayMs, error: e }),
+  });
+  return async function deadLetter(rec: ConsumedRecord, error: unknown, attempts: number, processor: string): Promise<void> {
+    const dlqTopic = dlqTopicOf(rec.topic);
+    const cause = isRetriesExhaustedError(error) ? error.lastError : error;
+    try {
+      await deadLetters.write(rec, { error: describeError(cause), errorName: cause instanceof Error ? cause.name : "Error", processor, attempts });
+    } catch (e) {
+      if (ctx.stopSignal.aborted) throw new StopRequestedError(`DLQ write to ${dlqTopic} interrupted by stop`);
+      throw e;
+    }
+    instrumentation.emit("processor.dead_lettered", () => ({ processor, topic: rec.topic, partition: rec.partition, offset: rec.offset, dlqTopic, error: cause }));
+    log.warn("record dead-lettered", { processor, topic: rec.topic, partition: rec.partition, offset: rec.offset, dlqTopic, error: describeError(cause) });
   };
 }
 
@@ -418,7 +508,7 @@ function buildRoutes(processors: readonly ProcessorDefinition[]): Map<string, Ro
   return routes;
 }
 
-function clientFrom(options: RunnerOptions): KafkaClient {
+function clientFrom(options: RunnerOptions, log: RuntimeLogger): KafkaClient {
   if (!options.brokers || options.brokers.length === 0) throw new RuntimeConfigError("runner: pass `brokers` (bootstrap list) or a `client`");
-  return createKafkajsClient({ ...options.kafka, brokers: options.brokers, clientId: options.clientId ?? `evt-runner-${options.groupId}` });
+  return createKafkajsClient({ logger: log, ...options.kafka, brokers: options.brokers, clientId: options.clientId ?? `evt-runner-${options.groupId}` });
 }

@@ -15,17 +15,21 @@
  * Transient warehouse failures (connection refused/reset, 5xx, session expired) are retried with
  * backoff and a fresh session, forever, while the partition waits (nothing is lost, memory stays
  * bounded at one batch); a fatal one stops the runner with the table named.
+ * Stop (SIGTERM, `stop()`, the `stop` control) works from the first moment — connecting, joining,
+ * retrying: the in-flight batch is written if the warehouse answers within the grace period;
+ * otherwise retries are cancelled, the batch stays uncommitted (re-read on restart) and `done`
+ * rejects with a StopTimeoutError naming what it waited for.
  */
-import { completion, onStopSignal } from "../lifecycle.js";
+import { type Phase, completion, stopControl, unlessStopped, type StopControl } from "../lifecycle.js";
 import type { DescMessage } from "@bufbuild/protobuf";
 import type { EventContract } from "../contract.js";
-import { RuntimeConfigError, describeError } from "../errors.js";
+import { RuntimeConfigError, StopRequestedError, describeError, isStopRequestedError } from "../errors.js";
 import { Instrumentation } from "../instrumentation.js";
 import { jsonLogger, type RuntimeLogger } from "../log.js";
-import { backoffDelay, sleep } from "../retry.js";
+import { retry, sleep } from "../retry.js";
 import {
   createKafkajsClient, type AdminPort, type BatchControl, type ConsumedRecord, type ConsumerPort,
-  type KafkaClient, type KafkaClientConfig,
+  type KafkaClient, type KafkaClientConfig, type ProducerPort,
 } from "../kafka/adapter.js";
 import { createDeadLetterWriter, type DeadLetterWriter } from "../kafka/dlq.js";
 import { H, headerString } from "../kafka/headers.js";
@@ -51,14 +55,24 @@ export interface SinkRunnerOptions {
   readonly groupPrefix?: string;
   /** Overrides every sink's batch bounds (evt.yaml `warehouse.batch`). */
   readonly batch?: Partial<SinkBatch>;
-  /** Backoff of warehouse retries (default 200 ms doubling to 10 s). */
+  /** Backoff of warehouse retries (default 200 ms doubling to 10 s, full jitter). */
   readonly retry?: { readonly initialBackoffMs?: number; readonly maxBackoffMs?: number };
   readonly instrumentation?: Instrumentation;
   readonly logger?: RuntimeLogger;
-  /** Stop gracefully on SIGTERM/SIGINT (what `evt run` wants). */
+  /** Stop gracefully on SIGTERM/SIGINT (what `evt run` wants). Ignored when `stop` is given. */
   readonly handleSignals?: boolean;
+  /** A shared stop protocol (evt run passes one for sinks and processors together). */
+  readonly stop?: StopControl;
+  /** Grace period of a stop before retries are cancelled (default 20 s). Ignored when `stop` is given. */
+  readonly stopGraceMs?: number;
   /** Fetch bound per sink consumer (default 4 MiB). */
   readonly maxBytes?: number;
+  /**
+   * Consumer session timeout (default 10 s): how long a SIGKILLed member holds its partitions
+   * before a restarted one gets them (kafkajs has no static membership; docs/decisions.md D52).
+   */
+  readonly sessionTimeoutMs?: number;
+  readonly heartbeatIntervalMs?: number;
 }
 
 export interface SinkStats {
@@ -70,9 +84,9 @@ export interface SinkStats {
 }
 
 export interface SinkRunner {
-  /** Resolves after a graceful stop; rejects when a sink hit a fatal error. */
+  /** Resolves after a graceful stop; rejects when a sink hit a fatal error or the stop overran its grace period. */
   readonly done: Promise<void>;
-  /** Finishes (writes) the buffered batch, commits, leaves the groups. Idempotent. */
+  /** Finishes (writes) the buffered batch, commits, leaves the groups. Idempotent. Rejects like `done`. */
   stop(): Promise<void>;
   readonly instrumentation: Instrumentation;
   stats(): SinkStats[];
@@ -88,97 +102,83 @@ interface Rejected {
   readonly reason: string;
 }
 
-class Stopped extends Error {
-  override name = "Stopped";
-}
+/** Default consumer session timeout of sinks and the runner (docs/decisions.md D52). */
+export const DEFAULT_SESSION_TIMEOUT_MS = 10_000;
 
 export async function startSinks(options: SinkRunnerOptions): Promise<SinkRunner> {
   const sinks = options.sinks ?? options.config.sinks;
   if (sinks.length === 0) throw new RuntimeConfigError("sink runner: no sinks to run");
   const instrumentation = options.instrumentation ?? new Instrumentation();
   const log = options.logger ?? jsonLogger({ level: "info", base: { component: "evt-sink" } });
-  const client = options.client ?? clientFrom(options);
-  const schemaOf = options.schemaOf ?? ((t: string) => options.contracts?.find((c) => c.type === t)?.schema);
-  // compile every mapping first: a sink config that does not match the contracts fails before consuming
-  const mappers = new Map<string, RowMapper>();
-  for (const sink of sinks) {
-    const schema = schemaOf(sink.eventType);
-    if (!schema) throw new RuntimeConfigError(`sink ${sink.name}: no contract schema for ${sink.eventType} (pass the generated catalog)`, { context: { sink: sink.name } });
-    mappers.set(sink.name, compileRowMapper(options.config, sink, schema));
-  }
+  const client = options.client ?? clientFrom(options, log);
+  const mappers = compileMappers(options, sinks);
+  const ownStop = options.stop === undefined;
+  const stop = options.stop ?? stopControl({ graceMs: options.stopGraceMs ?? 20_000, signals: options.handleSignals ?? false });
+  const phase = stop.phase;
+  const stopped = (): StopRequestedError => new StopRequestedError(`sinks stopped while ${phase.current()}`);
+  const step = <T>(name: string, work: () => Promise<T>): Promise<T> => {
+    phase.set(name);
+    return unlessStopped(work(), stop.stopSignal, stopped);
+  };
+  const { done, resolve: resolveDone, reject: rejectDone } = completion();
+  let fatal: unknown;
+  let consuming = false;
+
   const writers = new Map<string, WarehouseWriter>();
   for (const sink of sinks) writers.set(sink.name, typeof options.writer === "function" ? options.writer(sink) : options.writer);
   const distinctWriters = [...new Set(writers.values())];
-  for (const w of distinctWriters) {
-    await w.connect();
-    await w.ensureTables(options.config, sinks.filter((s) => writers.get(s.name) === w));
-  }
-
   const admin = client.admin();
-  await admin.connect();
-  // DLQ topics are created explicitly at start (never on first write), with their source's partitions;
-  // sinks sharing a source topic share its DLQ
-  const dlqSources = new Map(sinks.map((s) => [s.dlqTopic, s.topic]));
-  const created = await admin.createTopics(await Promise.all([...dlqSources].map(async ([topic, source]) => ({ topic, partitions: await admin.partitionCount(source) }))));
-  if (created.length > 0) log.info("created DLQ topics", { topics: created });
   const dlqProducer = client.producer({ idempotent: true });
-  await dlqProducer.connect();
-
-  const abort = new AbortController();
-  const { done, resolve: resolveDone, reject: rejectDone } = completion();
-
-  const workers = sinks.map((sink) => new SinkWorker({
-    sink,
-    mapper: mappers.get(sink.name)!,
-    writer: writers.get(sink.name)!,
-    batch: { ...sink.batch, ...definedOnly(options.batch) },
-    client,
-    admin,
-    deadLetters: createDeadLetterWriter({
-      admin, producer: dlqProducer, signal: abort.signal, initialBackoffMs: 200, maxBackoffMs: 10_000,
-      onRetry: (e, attempt, delayMs, letter) => log.error("DLQ write failed; retrying (the batch waits)", { sink: sink.name, ...letter, attempt, delayMs, error: describeError(e) }),
-    }),
-    groupId: `${options.groupPrefix ?? "evt-sink"}.${sink.table}`,
-    instrumentation,
-    log,
-    signal: abort.signal,
-    retry: { initialBackoffMs: options.retry?.initialBackoffMs ?? 200, maxBackoffMs: options.retry?.maxBackoffMs ?? 10_000 },
-    maxBytes: options.maxBytes ?? 4 * 1024 * 1024,
-    onFatal: (e) => {
-      log.error("sink stopped by a fatal error", { sink: sink.name, error: describeError(e) });
-      void shutdown().finally(() => rejectDone(e));
-    },
-  }));
+  const workers: SinkWorker[] = [];
 
   let shutdownPromise: Promise<void> | undefined;
   function shutdown(): Promise<void> {
-    shutdownPromise ??= (async () => {
-      // workers flush what they hold, then leave their groups; retries stop waiting once aborted
+    // deferred one tick: stop.request() below fires the abort listener, which calls shutdown() again
+    shutdownPromise ??= Promise.resolve().then(async () => {
+      stop.request("stop");
+      // a stop before consuming began keeps naming the step it interrupted (connecting, joining)
+      // …and a retry loop in progress keeps naming itself (what the stop is waiting for)
+      if (consuming && !phase.current().startsWith("retrying")) phase.set("writing the in-flight batch");
+      // workers flush what they hold (retries run until the grace period cancels them), then leave their groups
       await Promise.all(workers.map((w) => w.stop()));
-      abort.abort();
+      if (consuming) phase.set("disconnecting");
       await dlqProducer.disconnect().catch(() => {});
       await admin.disconnect().catch(() => {});
       for (const w of distinctWriters) await w.close().catch(() => {});
-      removeSignalHandlers();
+      if (ownStop) stop.dispose();
       log.info("sinks stopped", { stats: workers.map((w) => w.stats()) });
-    })();
+      if (fatal !== undefined) throw fatal;
+      if (stop.cancelSignal.aborted) throw stop.cancelSignal.reason;
+    });
     return shutdownPromise;
   }
-
-  let removeSignalHandlers = (): void => {};
-  if (options.handleSignals) {
-    removeSignalHandlers = onStopSignal((signal) => {
-      log.info("signal received; finishing the in-flight batch", { signal });
-      void shutdown().then(resolveDone, rejectDone);
-    });
-  }
+  stop.stopSignal.addEventListener("abort", () => {
+    if (workers.length > 0) void shutdown().then(resolveDone, rejectDone);
+  }, { once: true });
 
   try {
-    for (const w of workers) await w.start();
+    for (const w of distinctWriters) {
+      await step("connecting to the warehouse", () => w.connect());
+      await step("checking the warehouse tables", () => w.ensureTables(options.config, sinks.filter((s) => writers.get(s.name) === w)));
+    }
+    await step("connecting to Kafka", () => admin.connect());
+    await step("creating DLQ topics", () => createDlqTopics(admin, sinks, log));
+    await step("connecting the DLQ producer", () => dlqProducer.connect());
+    const shared = { client, admin, dlqProducer, instrumentation, log, phase, signal: stop.cancelSignal };
+    for (const sink of sinks) {
+      workers.push(new SinkWorker(workerDeps(options, sink, mappers.get(sink.name)!, writers.get(sink.name)!, shared, (e) => {
+        log.error("sink stopped by a fatal error", { sink: sink.name, error: describeError(e) });
+        fatal ??= e;
+        void shutdown().then(resolveDone, rejectDone);
+      })));
+    }
+    for (const w of workers) await step(`joining group of ${w.name}`, () => w.start());
   } catch (e) {
-    await shutdown();
-    throw e;
+    await shutdown().catch(() => {});
+    throw isStopRequestedError(e) && stop.cancelSignal.aborted ? stop.cancelSignal.reason : e;
   }
+  phase.set("consuming");
+  consuming = true;
   log.info("sinks started", { sinks: sinks.map((s) => ({ sink: s.name, topic: s.topic, target: writers.get(s.name)!.target })) });
 
   return {
@@ -186,10 +186,64 @@ export async function startSinks(options: SinkRunnerOptions): Promise<SinkRunner
     instrumentation,
     stats: () => workers.map((w) => w.stats()),
     async stop() {
-      await shutdown();
-      resolveDone();
+      try {
+        await shutdown();
+        resolveDone();
+      } catch (e) {
+        rejectDone(e);
+        throw e;
+      }
     },
   };
+}
+
+/** One worker's dependencies: the runner's shared clients plus the sink's own settings. */
+function workerDeps(
+  options: SinkRunnerOptions, sink: SinkSpec, mapper: RowMapper, writer: WarehouseWriter,
+  shared: Pick<WorkerDeps, "client" | "admin" | "dlqProducer" | "instrumentation" | "log" | "phase" | "signal">,
+  onFatal: (e: unknown) => void,
+): WorkerDeps {
+  const sessionTimeoutMs = options.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS;
+  return {
+    ...shared,
+    sink,
+    mapper,
+    writer,
+    deadLetters: createDeadLetterWriter({
+      admin: shared.admin, producer: shared.dlqProducer, signal: shared.signal, initialBackoffMs: 200, maxBackoffMs: 10_000,
+      onRetry: (e, attempt, delayMs, letter) => shared.log.error("DLQ write failed; retrying (the batch waits)", { sink: sink.name, ...letter, attempt, delayMs, error: describeError(e) }),
+    }),
+    batch: { ...sink.batch, ...definedOnly(options.batch) },
+    groupId: `${options.groupPrefix ?? "evt-sink"}.${sink.table}`,
+    retry: { initialBackoffMs: options.retry?.initialBackoffMs ?? 200, maxBackoffMs: options.retry?.maxBackoffMs ?? 10_000 },
+    maxBytes: options.maxBytes ?? 4 * 1024 * 1024,
+    sessionTimeoutMs,
+    heartbeatIntervalMs: options.heartbeatIntervalMs ?? Math.max(500, Math.floor(sessionTimeoutMs / 10)),
+    onFatal,
+  };
+}
+
+/** Compiles every mapping first: a sink config that does not match the contracts fails before consuming. */
+function compileMappers(options: SinkRunnerOptions, sinks: readonly SinkSpec[]): Map<string, RowMapper> {
+  const schemaOf = options.schemaOf ?? ((t: string) => options.contracts?.find((c) => c.type === t)?.schema);
+  const mappers = new Map<string, RowMapper>();
+  for (const sink of sinks) {
+    const schema = schemaOf(sink.eventType);
+    if (!schema) throw new RuntimeConfigError(`sink ${sink.name}: no contract schema for ${sink.eventType} (pass the generated catalog)`, { context: { sink: sink.name } });
+    mappers.set(sink.name, compileRowMapper(options.config, sink, schema));
+  }
+  return mappers;
+}
+
+/**
+ * DLQ topics are created explicitly at start (never on first write), with their source's
+ * partitions; sinks sharing a source topic share its DLQ.
+ */
+async function createDlqTopics(admin: AdminPort, sinks: readonly SinkSpec[], log: RuntimeLogger): Promise<void> {
+  const dlqSources = new Map(sinks.map((s) => [s.dlqTopic, s.topic]));
+  const specs = await Promise.all([...dlqSources].map(async ([topic, source]) => ({ topic, partitions: await admin.partitionCount(source) })));
+  const created = await admin.createTopics(specs);
+  if (created.length > 0) log.info("created DLQ topics", { topics: created });
 }
 
 interface WorkerDeps {
@@ -199,13 +253,18 @@ interface WorkerDeps {
   readonly batch: SinkBatch;
   readonly client: KafkaClient;
   readonly admin: AdminPort;
+  readonly dlqProducer: ProducerPort;
   readonly deadLetters: DeadLetterWriter;
   readonly groupId: string;
   readonly instrumentation: Instrumentation;
   readonly log: RuntimeLogger;
+  readonly phase: Phase;
+  /** Aborted when retries must give up (the stop's grace period ran out). */
   readonly signal: AbortSignal;
   readonly retry: { readonly initialBackoffMs: number; readonly maxBackoffMs: number };
   readonly maxBytes: number;
+  readonly sessionTimeoutMs: number;
+  readonly heartbeatIntervalMs: number;
   readonly onFatal: (e: unknown) => void;
 }
 
@@ -228,6 +287,10 @@ class SinkWorker {
 
   constructor(private readonly d: WorkerDeps) {}
 
+  get name(): string {
+    return this.d.sink.name;
+  }
+
   stats(): SinkStats {
     return { sink: this.d.sink.name, ...this.counters };
   }
@@ -237,16 +300,17 @@ class SinkWorker {
       groupId: this.d.groupId,
       maxBytes: this.d.maxBytes,
       maxBytesPerPartition: Math.min(this.d.maxBytes, 1024 * 1024),
-      sessionTimeoutMs: 30_000,
-      heartbeatIntervalMs: 3_000,
+      sessionTimeoutMs: this.d.sessionTimeoutMs,
+      heartbeatIntervalMs: this.d.heartbeatIntervalMs,
       rebalanceTimeoutMs: 60_000,
     });
     this.consumer = consumer;
     if (!consumer.seek) throw new RuntimeConfigError("sink: the Kafka adapter cannot seek; sinks resume from the warehouse high-water");
-    consumer.onAssignment(() => {
+    consumer.onAssignment((assignment) => {
       // a new generation: read the warehouse's word again before using any partition
       this.positioned.clear();
       this.highWater.clear();
+      void this.commitHighWater(assignment[this.d.sink.topic] ?? []);
     });
     consumer.onFatal((e) => this.d.onFatal(e));
     await consumer.connect();
@@ -259,6 +323,25 @@ class SinkWorker {
       autoCommit: false,
       eachBatch: (topic, partition, records, control) => this.eachBatch(partition, records, control),
     });
+  }
+
+  /**
+   * On assignment, moves the group's committed offsets up to the warehouse high-water: after a
+   * kill between the warehouse commit and the Kafka commit, lag monitors would otherwise alarm
+   * on an idle partition forever. Informational only; failures are logged.
+   */
+  private async commitHighWater(partitions: readonly number[]): Promise<void> {
+    if (partitions.length === 0 || this.stopping) return;
+    try {
+      const all = await this.withRetry("read high-water", () => this.d.writer.readHighWater(this.d.sink));
+      const offsets = partitions.flatMap((p) => {
+        const hw = all.get(p);
+        return hw === undefined ? [] : [{ topic: this.d.sink.topic, partition: p, offset: (hw + 1n).toString() }];
+      });
+      if (offsets.length > 0) await this.consumer!.commitOffsets?.(offsets);
+    } catch (e) {
+      if (!isStopRequestedError(e)) this.d.log.warn("could not move the group offsets to the warehouse high-water (informational)", { sink: this.d.sink.name, error: describeError(e) });
+    }
   }
 
   private async hwOf(partition: number): Promise<bigint | null> {
@@ -276,20 +359,27 @@ class SinkWorker {
     try {
       hw = await this.hwOf(partition);
     } catch (e) {
-      if (e instanceof Stopped) return;
+      if (isStopRequestedError(e)) return;
       throw e;
     }
-    if (!this.positioned.has(partition)) {
-      this.positioned.add(partition);
-      const target = hw === null ? 0n : hw + 1n;
-      if (BigInt(records[0]!.offset) !== target) {
-        // the warehouse, not the consumer group, says where to resume
-        this.consumer!.seek?.(this.d.sink.topic, partition, target.toString());
-        this.d.instrumentation.emit("sink.positioned", () => ({ sink: this.d.sink.name, topic: this.d.sink.topic, partition, offset: target.toString() }));
-        this.d.log.info("partition positioned from the warehouse high-water", { sink: this.d.sink.name, partition, offset: target.toString(), fetched: records[0]!.offset });
-        return;
-      }
-    }
+    if (this.seekToHighWater(partition, hw, records[0]!.offset)) return;
+    await this.bufferRecords(partition, records, control);
+  }
+
+  /** On the first batch of a partition: seeks to the warehouse high-water + 1 when the fetch is elsewhere. */
+  private seekToHighWater(partition: number, hw: bigint | null, fetched: string): boolean {
+    if (this.positioned.has(partition)) return false;
+    this.positioned.add(partition);
+    const target = hw === null ? 0n : hw + 1n;
+    if (BigInt(fetched) === target) return false;
+    // the warehouse, not the consumer group, says where to resume
+    this.consumer!.seek?.(this.d.sink.topic, partition, target.toString());
+    this.d.instrumentation.emit("sink.positioned", () => ({ sink: this.d.sink.name, topic: this.d.sink.topic, partition, offset: target.toString() }));
+    this.d.log.info("partition positioned from the warehouse high-water", { sink: this.d.sink.name, partition, offset: target.toString(), fetched });
+    return true;
+  }
+
+  private async bufferRecords(partition: number, records: readonly ConsumedRecord[], control: BatchControl): Promise<void> {
     let lastBeat = Date.now();
     for (const rec of records) {
       if (this.stopping || this.failed || control.isStale() || !control.isRunning()) return;
@@ -352,52 +442,72 @@ class SinkWorker {
     return run;
   }
 
-  private async flushNow(): Promise<void> {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    if (this.failed || (this.rows.length === 0 && this.rejects.length === 0 && this.pendingOffsets.size === 0)) return;
-    const rows = this.rows;
-    const rejects = this.rejects;
-    const offsets: PartitionOffset[] = [...this.pendingOffsets].map(([partition, o]) => ({ topic: this.d.sink.topic, partition, offset: o.toString() }));
-    const bytes = this.bytes;
+  /** Takes the buffer (rows, rejects, offsets) so new records start the next batch. */
+  private takeBuffer(): { rows: Pending[]; rejects: Rejected[]; offsets: PartitionOffset[]; bytes: number } {
+    const taken = {
+      rows: this.rows,
+      rejects: this.rejects,
+      offsets: [...this.pendingOffsets].map(([partition, o]) => ({ topic: this.d.sink.topic, partition, offset: o.toString() })),
+      bytes: this.bytes,
+    };
     this.rows = [];
     this.rejects = [];
     this.pendingOffsets = new Map();
     this.bytes = 0;
+    return taken;
+  }
+
+  private async flushNow(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.failed || (this.rows.length === 0 && this.rejects.length === 0 && this.pendingOffsets.size === 0)) return;
+    const { rows, rejects, offsets, bytes } = this.takeBuffer();
     const started = Date.now();
     try {
       for (const r of rejects) await this.deadLetter(r.record, r.reason);
       const written = await this.writeSplitting(rows, offsets);
-      for (const o of offsets) {
-        const cur = this.highWater.get(o.partition);
-        if (cur === undefined || cur === null || BigInt(o.offset) > cur) this.highWater.set(o.partition, BigInt(o.offset));
-      }
+      this.advanceHighWater(offsets);
       this.counters.batches += 1;
       this.counters.rowsWritten += written;
-      const now = Date.now();
-      this.d.instrumentation.emit("sink.flushed", () => {
-        // built only when someone listens: the newest ce_time of the batch gives the lag
-        const newest = rows.reduce((m, p) => {
-          const t = headerString(p.record.headers, H.time);
-          const ns = t ? parseRfc3339Ns(t) : undefined;
-          return ns !== undefined && ns > m ? ns : m;
-        }, 0n);
-        return {
-          sink: this.d.sink.name, table: this.d.sink.table, rows: rows.length, written, rejected: rejects.length, bytes,
-          latencyMs: now - started, lagMs: newest > 0n ? now - Number(newest / 1_000_000n) : 0,
-        };
-      });
-      // informational: the group's committed offsets follow the warehouse, never lead it
-      await this.consumer!.commitOffsets?.(offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: (BigInt(o.offset) + 1n).toString() })))
-        .catch((e: unknown) => this.d.log.warn("kafka offset commit failed (informational; the warehouse holds progress)", { sink: this.d.sink.name, error: describeError(e) }));
+      this.reportFlushed(rows, rejects.length, written, bytes, started);
+      await this.commitKafkaOffsets(offsets);
     } catch (e) {
-      if (e instanceof Stopped) {
-        this.d.log.warn("stopped before the batch was written; it will be replayed from the warehouse high-water", { sink: this.d.sink.name, rows: rows.length });
+      if (isStopRequestedError(e)) {
+        this.d.log.warn("stopped before the batch was written; it stays uncommitted and is re-read from the warehouse high-water on restart", { sink: this.d.sink.name, rows: rows.length, offsets });
         return;
       }
       this.failed = true;
       this.d.onFatal(e);
     }
+  }
+
+  private advanceHighWater(offsets: readonly PartitionOffset[]): void {
+    for (const o of offsets) {
+      const cur = this.highWater.get(o.partition);
+      if (cur === undefined || cur === null || BigInt(o.offset) > cur) this.highWater.set(o.partition, BigInt(o.offset));
+    }
+  }
+
+  private reportFlushed(rows: readonly Pending[], rejected: number, written: number, bytes: number, started: number): void {
+    const now = Date.now();
+    this.d.instrumentation.emit("sink.flushed", () => {
+      // built only when someone listens: the newest ce_time of the batch gives the lag
+      const newest = rows.reduce((m, p) => {
+        const t = headerString(p.record.headers, H.time);
+        const ns = t ? parseRfc3339Ns(t) : undefined;
+        return ns !== undefined && ns > m ? ns : m;
+      }, 0n);
+      return {
+        sink: this.d.sink.name, table: this.d.sink.table, rows: rows.length, written, rejected, bytes,
+        latencyMs: now - started, lagMs: newest > 0n ? now - Number(newest / 1_000_000n) : 0,
+      };
+    });
+  }
+
+  /** Informational: the group's committed offsets follow the warehouse, never lead it. */
+  private async commitKafkaOffsets(offsets: readonly PartitionOffset[]): Promise<void> {
+    await this.consumer!.commitOffsets?.(offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: (BigInt(o.offset) + 1n).toString() })))
+      .catch((e: unknown) => this.d.log.warn("kafka offset commit failed (informational; the warehouse holds progress)", { sink: this.d.sink.name, error: describeError(e) }));
   }
 
   /** Writes rows + offsets; a batch the warehouse rejects is split until the offending rows are found and dead-lettered. */
@@ -422,20 +532,29 @@ class SinkWorker {
     }
   }
 
-  /** Retries transient warehouse errors forever (with a fresh session), until stopped. */
+  /**
+   * Retries transient warehouse errors (with a fresh session) until they pass or the stop's
+   * grace period cancels them (StopRequestedError); each retry is logged with its backoff.
+   */
   private async withRetry<T>(what: string, task: () => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await task();
-      } catch (e) {
-        if (!(isWarehouseError(e) && e.kind === "transient")) throw e;
-        if (this.d.signal.aborted) throw new Stopped(what);
-        const delayMs = backoffDelay(Math.min(attempt, 20), this.d.retry.initialBackoffMs, this.d.retry.maxBackoffMs);
-        this.counters.retries += 1;
-        this.d.instrumentation.emit("sink.retry", () => ({ sink: this.d.sink.name, table: this.d.sink.table, attempt, delayMs, error: e }));
-        this.d.log.warn(`warehouse unavailable; retrying ${what}`, { sink: this.d.sink.name, attempt, delayMs, error: e.message });
-        if (!(await sleep(delayMs, this.d.signal))) throw new Stopped(what);
-      }
+    const before = this.d.phase.current();
+    try {
+      const { value } = await retry(() => task(), {
+        retries: Infinity,
+        initialBackoffMs: this.d.retry.initialBackoffMs,
+        maxBackoffMs: this.d.retry.maxBackoffMs,
+        signal: this.d.signal,
+        shouldRetry: (e) => isWarehouseError(e) && e.kind === "transient",
+        onRetry: (e, attempt, delayMs) => {
+          this.d.phase.set(`retrying ${what} for ${this.d.sink.name} (warehouse unavailable)`);
+          this.counters.retries += 1;
+          this.d.instrumentation.emit("sink.retry", () => ({ sink: this.d.sink.name, table: this.d.sink.table, attempt, delayMs, error: e }));
+          this.d.log.warn(`warehouse unavailable; retrying ${what}`, { sink: this.d.sink.name, attempt, delayMs, error: (e as Error).message });
+        },
+      });
+      return value;
+    } finally {
+      this.d.phase.set(before);
     }
   }
 
@@ -444,7 +563,7 @@ class SinkWorker {
     try {
       await this.d.deadLetters.write(rec, { error: reason, errorName: "RowRejected", processor: `sink:${this.d.sink.name}`, attempts: 1 }, dlqTopic);
     } catch (e) {
-      if (this.d.signal.aborted) throw new Stopped("dead-letter");
+      if (this.d.signal.aborted) throw new StopRequestedError("dead-letter");
       throw e;
     }
     this.counters.deadLettered += 1;
@@ -452,13 +571,17 @@ class SinkWorker {
     this.d.log.warn("record dead-lettered", { sink: this.d.sink.name, topic: rec.topic, partition: rec.partition, offset: rec.offset, dlqTopic, reason });
   }
 
-  async stop(): Promise<void> {
-    if (this.stopping) return;
-    this.stopping = true;
-    // finish the in-flight batch (bounded by the retry loop, which the runner aborts after this)
-    await this.flush().catch(() => {});
-    if (this.timer) clearTimeout(this.timer);
-    await this.consumer?.disconnect().catch((e: unknown) => this.d.log.error("consumer disconnect failed", { sink: this.d.sink.name, error: describeError(e) }));
+  private stopped: Promise<void> | undefined;
+  /** Idempotent: every caller waits for the same stop. */
+  stop(): Promise<void> {
+    this.stopped ??= (async () => {
+      this.stopping = true;
+      // finish the in-flight batch (its retries end when the grace period cancels them)
+      await this.flush().catch(() => {});
+      if (this.timer) clearTimeout(this.timer);
+      await this.consumer?.disconnect().catch((e: unknown) => this.d.log.error("consumer disconnect failed", { sink: this.d.sink.name, error: describeError(e) }));
+    })();
+    return this.stopped;
   }
 }
 
@@ -478,7 +601,7 @@ function definedOnly<T extends object>(o: T | undefined): Partial<T> {
   return out;
 }
 
-function clientFrom(options: SinkRunnerOptions): KafkaClient {
+function clientFrom(options: SinkRunnerOptions, log: RuntimeLogger): KafkaClient {
   if (!options.brokers || options.brokers.length === 0) throw new RuntimeConfigError("sink runner: pass `brokers` (bootstrap list) or a `client`");
-  return createKafkajsClient({ ...options.kafka, brokers: options.brokers, clientId: options.clientId ?? "evt-sink" });
+  return createKafkajsClient({ logger: log, ...options.kafka, brokers: options.brokers, clientId: options.clientId ?? "evt-sink" });
 }

@@ -48,6 +48,13 @@ export function classifySnowflakeError(e: unknown, what: string): WarehouseError
 export function classifyDuckdbError(e: unknown, what: string): WarehouseError {
   if (isWarehouseError(e)) return e;
   const message = (e as Error)?.message ?? String(e);
+  const lock = /Could not set lock on file "([^"]+)": Conflicting lock is held in (.*?) \(PID (\d+)\)/.exec(message);
+  if (lock) {
+    // another process holds the file: retrying will not help while it runs; say which one
+    return new WarehouseError(`duckdb: ${lock[1]} is locked by another process (PID ${lock[3]}, ${lock[2]}): stop it or use another DuckDB file`, "fatal", {
+      cause: e, context: { path: lock[1], pid: Number(lock[3]) },
+    });
+  }
   let kind: WarehouseErrorKind = "fatal";
   if (/Conversion Error|Constraint Error|Out of Range|Invalid Input Error|NOT NULL constraint/i.test(message)) kind = "rejected";
   else if (/IO Error|Could not set lock|Conflict on tuple|Transaction conflict/i.test(message)) kind = "transient";

@@ -8,7 +8,12 @@ import { readFileSync } from "node:fs";
 import type snowflake from "snowflake-sdk";
 import { RuntimeConfigError } from "../errors.js";
 import { loadOptionalPeer } from "../optional-peer.js";
-import { classifySnowflakeError } from "./errors.js";
+import { jsonLogger, type RuntimeLogger } from "../log.js";
+import { WarehouseError, classifySnowflakeError } from "./errors.js";
+
+/** Default bound of a connect (login) and of a statement that gets no answer at all (ms). */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
+export const DEFAULT_REQUEST_TIMEOUT_MS = 120_000;
 
 /** Non-secret settings, as evt.yaml `snowflake:` holds them. */
 export interface SnowflakeFileSettings {
@@ -26,6 +31,8 @@ export interface SnowflakeFileSettings {
   readonly passwordEnv?: string;
   readonly privateKeyEnv?: string;
   readonly privateKeyPathEnv?: string;
+  readonly connectTimeoutMs?: number;
+  readonly requestTimeoutMs?: number;
 }
 
 export interface SnowflakeSettings {
@@ -40,6 +47,10 @@ export interface SnowflakeSettings {
   readonly host?: string;
   readonly port?: number;
   readonly protocol?: "http" | "https";
+  /** Bound of a connect (default 30 s): the driver's own login retries would take minutes. */
+  readonly connectTimeoutMs?: number;
+  /** A statement without any answer after this long fails as transient (default 120 s; the driver retries for ~110 s silently). */
+  readonly requestTimeoutMs?: number;
   readonly auth:
     | { readonly type: "password"; readonly password: string }
     | { readonly type: "keypair"; readonly privateKey: string; readonly passphrase?: string };
@@ -61,6 +72,8 @@ export const SNOWFLAKE_ENV = {
   port: "EVT_SNOWFLAKE_PORT",
   protocol: "EVT_SNOWFLAKE_PROTOCOL",
   accessUrl: "EVT_SNOWFLAKE_ACCESS_URL",
+  connectTimeoutMs: "EVT_SNOWFLAKE_CONNECT_TIMEOUT_MS",
+  requestTimeoutMs: "EVT_SNOWFLAKE_REQUEST_TIMEOUT_MS",
 } as const;
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -111,13 +124,20 @@ export function resolveSnowflakeSettings(file: SnowflakeFileSettings = {}, env: 
   }
   if (port !== undefined) out.port = port;
   if (protocol !== undefined) out.protocol = protocol;
+  for (const k of ["connectTimeoutMs", "requestTimeoutMs"] as const) {
+    const text = pick(k, file[k] === undefined ? undefined : String(file[k]));
+    if (text === undefined) continue;
+    const ms = Number(text);
+    if (!Number.isInteger(ms) || ms < 1000) throw new RuntimeConfigError(`${SNOWFLAKE_ENV[k]} must be a whole number of milliseconds, at least 1000`);
+    out[k] = ms;
+  }
   return out as unknown as SnowflakeSettings;
 }
 
 /** The settings without secrets, for logs. */
 export function describeSettings(s: SnowflakeSettings): Record<string, string | number> {
   const out: Record<string, string | number> = { account: s.account, user: s.user, auth: s.auth.type };
-  for (const k of ["role", "warehouse", "database", "schema", "host", "port", "protocol", "accessUrl"] as const) {
+  for (const k of ["role", "warehouse", "database", "schema", "host", "port", "protocol", "accessUrl", "connectTimeoutMs", "requestTimeoutMs"] as const) {
     const v = s[k];
     if (v !== undefined) out[k] = v;
   }
@@ -126,10 +146,17 @@ export function describeSettings(s: SnowflakeSettings): Record<string, string | 
 
 let driver: Promise<typeof snowflake> | undefined;
 
+/** Where the driver's own log lines go (default: evt's JSON logger on stderr); set before the first connect. */
+let driverLogger: RuntimeLogger | undefined;
+export function setSnowflakeDriverLogger(logger: RuntimeLogger): void {
+  driverLogger = logger;
+}
+
 /**
  * Loads snowflake-sdk on first use (an optional peer of @evt/runtime; it pulls in the AWS SDK:
- * ~0.5 s and a Node-version warning that a DuckDB-only run or `--help` should not pay), configured to log errors only — by default
- * it logs at INFO to stdout and may echo connection options.
+ * ~0.5 s and a Node-version warning that a DuckDB-only run or `--help` should not pay), configured
+ * to log errors only through evt's logger — by default it writes `snowflake.log` into the user's
+ * working directory and may echo connection options.
  */
 function loadDriver(): Promise<typeof snowflake> {
   // The AWS SDK's multi-line notice about its own future Node policy would break `evt run`'s
@@ -138,7 +165,12 @@ function loadDriver(): Promise<typeof snowflake> {
   driver ??= loadOptionalPeer("snowflake-sdk", "the Snowflake warehouse", () => import("snowflake-sdk")).then(
     (m) => {
       const sdk = (m as { default?: typeof snowflake }).default ?? (m as unknown as typeof snowflake);
-      sdk.configure({ logLevel: "ERROR" } as never);
+      const log = (level: "debug" | "info" | "warn" | "error") => (message: string) =>
+        (driverLogger ?? jsonLogger({ level: "warn", base: { component: "snowflake-sdk" } }))[level](`snowflake-sdk: ${message}`, { component: "snowflake-sdk" });
+      sdk.configure({
+        logLevel: "ERROR",
+        customLogger: { error: log("error"), warn: log("warn"), info: log("info"), debug: log("debug"), trace: log("debug") },
+      } as never);
       return sdk;
     },
     (e: unknown) => {
@@ -179,8 +211,32 @@ export async function connectSnowflake(s: SnowflakeSettings, options: { applicat
     // with fetchAsString, NULL must stay null (not the string "NULL"); process-wide in the driver
     representNullAsStringNull: false,
   } as snowflake.ConnectionOptions);
-  await new Promise<void>((resolve, reject) => conn.connect((err) => (err ? reject(classifySnowflakeError(err, "connect")) : resolve())));
+  const connectMs = s.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  const where = accessUrl ?? `account ${s.account}`;
+  await withTimeout(
+    new Promise<void>((resolve, reject) => conn.connect((err) => (err ? reject(classifySnowflakeError(err, "connect")) : resolve()))),
+    connectMs,
+    () => {
+      void destroySnowflake(conn);
+      return new WarehouseError(`snowflake: connect: no answer from ${where} within ${connectMs} ms (${SNOWFLAKE_ENV.connectTimeoutMs})`, "transient", { context: { timeoutMs: connectMs } });
+    },
+  );
+  requestTimeouts.set(conn, s.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
   return conn;
+}
+
+/** Per connection: how long a statement may go without any answer. */
+const requestTimeouts = new WeakMap<object, number>();
+
+/** `work`, or `onTimeout()`'s error after `ms`; the timer never keeps the process alive. */
+function withTimeout<T>(work: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(onTimeout()), ms);
+    timer.unref();
+  });
+  work.catch(() => {});
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
 export interface ExecOptions {
@@ -195,7 +251,8 @@ export function execSnowflake<T = Record<string, unknown>>(
   binds?: snowflake.Binds | snowflake.InsertBinds,
   options: ExecOptions = {},
 ): Promise<T[]> {
-  return new Promise((resolve, reject) => {
+  const ms = requestTimeouts.get(conn) ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  const run = new Promise<T[]>((resolve, reject) => {
     try {
       conn.execute({
         sqlText,
@@ -207,6 +264,8 @@ export function execSnowflake<T = Record<string, unknown>>(
       reject(classifySnowflakeError(e, firstLine(sqlText)));
     }
   });
+  // the driver retries an unreachable server for ~110 s without a word: bound it, so the caller's retry (logged) takes over
+  return withTimeout(run, ms, () => new WarehouseError(`snowflake: ${firstLine(sqlText)}: no answer within ${ms} ms (${SNOWFLAKE_ENV.requestTimeoutMs})`, "transient", { context: { timeoutMs: ms } }));
 }
 
 export function destroySnowflake(conn: SnowflakeConnection): Promise<void> {

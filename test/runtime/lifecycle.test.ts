@@ -28,3 +28,31 @@ it("completion settles once and never leaves an unhandled rejection", async () =
   c.resolve();
   await expect(c.done).rejects.toThrow("crashed");
 });
+
+it("stopControl: a stop request aborts stopSignal at once and cancelSignal after the grace period, naming the phase", async () => {
+  const { stopControl, Phase } = await import("../../runtime/lifecycle.js");
+  const phase = new Phase();
+  const stop = stopControl({ graceMs: 50, phase });
+  phase.set("retrying write batch");
+  stop.request("SIGTERM");
+  expect(stop.stopSignal.aborted).toBe(true);
+  expect(stop.cancelSignal.aborted).toBe(false);
+  const e = await stop.expired;
+  expect(stop.cancelSignal.aborted).toBe(true);
+  expect(e.name).toBe("StopTimeoutError");
+  expect(e.message).toContain("stop requested (SIGTERM) but not finished within the 50 ms grace period while retrying write batch");
+  stop.dispose();
+});
+
+it("stopControl: a second signal cancels at once", async () => {
+  const { stopControl } = await import("../../runtime/lifecycle.js");
+  const stop = stopControl({ graceMs: 60_000, signals: true });
+  process.kill(process.pid, "SIGTERM");
+  await new Promise((r) => setTimeout(r, 30));
+  expect(stop.requested()).toBe("SIGTERM");
+  expect(stop.cancelSignal.aborted).toBe(false);
+  process.kill(process.pid, "SIGTERM");
+  await new Promise((r) => setTimeout(r, 30));
+  expect(stop.cancelSignal.aborted).toBe(true);
+  stop.dispose();
+});

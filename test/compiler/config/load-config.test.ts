@@ -128,6 +128,21 @@ describe("parseConfig", () => {
     expect(configError("protoRoots: &o [a]\nout: *o\n").diagnostics[0]!.message).toBe("out: must be a single value");
   });
 
+  it("never echoes a secret typed into a *Env key, and suggests only keys that exist (issue 10 items 7, 9)", () => {
+    const e = configError("snowflake:\n  passwordEnv: 'hunter2!secret'\n");
+    expect(e.diagnostics[0]!.message).toContain("snowflake.passwordEnv: must be the name of an environment variable");
+    expect(JSON.stringify(e.diagnostics) + e.message).not.toContain("hunter2");
+    const t = configError("snowflake:\n  token: abc\n");
+    expect(t.diagnostics[0]!.message).not.toContain("tokenEnv");
+    expect(t.diagnostics[0]!.message).toContain("snowflake.passwordEnv or snowflake.privateKeyEnv");
+    expect(t.diagnostics[0]!.message).not.toContain("abc");
+  });
+
+  it("reads kafka.partitionsConcurrently and kafka.handlerTimeoutMs for evt run", () => {
+    const c = parseConfig("kafka:\n  partitionsConcurrently: 12\n  handlerTimeoutMs: 5000\n", "evt.yaml", "/repo");
+    expect(c.kafka).toMatchObject({ partitionsConcurrently: 12, handlerTimeoutMs: 5000 });
+  });
+
   it("reports YAML syntax errors and duplicate keys with positions", () => {
     const e = configError("out: a\nout: b\n");
     expect(e.message).toContain("not valid YAML");
