@@ -31,6 +31,8 @@ export interface InstrumentationPayloads {
   "sink.retry": { sink: string; table: string; attempt: number; delayMs: number; error: unknown };
   /** A record the table cannot take went to the sink's DLQ topic. */
   "sink.dead_lettered": { sink: string; topic: string; partition: number; offset: string; dlqTopic: string; reason: string };
+  /** A sink fetched a batch of records from one partition (before mapping and buffering). */
+  "sink.consumed": { sink: string; topic: string; partition: number; count: number; bytes: number };
   /** A sink resumed a partition from the warehouse's high-water offset. */
   "sink.positioned": { sink: string; topic: string; partition: number; offset: string };
 }

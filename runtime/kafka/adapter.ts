@@ -123,6 +123,8 @@ export interface AdminPort {
   deleteTopics(topics: readonly string[]): Promise<void>;
   /** Committed offset per partition for a group (-1 when none). */
   committedOffsets(groupId: string, topic: string): Promise<{ partition: number; offset: string }[]>;
+  /** Per partition: the earliest retained offset and the end offset (the next one to be written). */
+  endOffsets(topic: string): Promise<{ partition: number; low: string; high: string }[]>;
   disconnect(): Promise<void>;
 }
 
@@ -397,6 +399,14 @@ function kafkajsAdmin(admin: Admin, brokers: readonly string[]): AdminPort {
     async committedOffsets(groupId, topic) {
       const res = await admin.fetchOffsets({ groupId, topics: [topic] });
       return (res[0]?.partitions ?? []).map((p) => ({ partition: p.partition, offset: p.offset }));
+    },
+    async endOffsets(topic) {
+      try {
+        const res = await admin.fetchTopicOffsets(topic);
+        return res.map((p) => ({ partition: p.partition, low: p.low, high: p.high })).sort((a, b) => a.partition - b.partition);
+      } catch (e) {
+        throw translateKafkaError(e, { topic });
+      }
     },
     async disconnect() {
       await admin.disconnect();

@@ -63,6 +63,9 @@ export function fakeKafka(topics: TopicSpec[] = []): FakeKafka {
     async committedOffsets() {
       return [];
     },
+    async endOffsets() {
+      return [];
+    },
     async disconnect() {},
   };
   return {

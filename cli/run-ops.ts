@@ -1,0 +1,44 @@
+/**
+ * The ops side of `evt run`: Prometheus metrics subscribed to the runtime's instrumentation and
+ * the /metrics, /healthz, /readyz endpoint. prom-client loads only when a port is asked for.
+ */
+import type { Instrumentation } from "../runtime/instrumentation.js";
+import type { Phase } from "../runtime/lifecycle.js";
+import type { RuntimeLogger } from "../runtime/log.js";
+import type { BehindSource } from "../runtime/metrics/runtime-metrics.js";
+import { EvtError } from "../compiler/errors.js";
+
+export interface Ops {
+  readonly port: number;
+  addBehindSource(source: BehindSource): void;
+  /** Marks the run failed: /healthz answers 503 until the process exits. */
+  fail(): void;
+  close(): Promise<void>;
+}
+
+export async function startOps(port: number | undefined, instrumentation: Instrumentation, phase: Phase, log: RuntimeLogger): Promise<Ops | undefined> {
+  if (port === undefined) return undefined;
+  const { RuntimeMetrics } = await import("../runtime/metrics/runtime-metrics.js");
+  const { startOpsServer } = await import("../runtime/metrics/ops-server.js");
+  const metrics = new RuntimeMetrics();
+  const detach = metrics.attach(instrumentation);
+  let failed = false;
+  const server = await startOpsServer({
+    metrics, port, ready: () => !failed && phase.current() === "consuming", healthy: () => !failed,
+  }).catch((e: unknown) => {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new EvtError(code === "EADDRINUSE" ? `--metrics-port ${port}: the port is in use by another process` : `--metrics-port ${port}: cannot listen (${(e as Error).message})`);
+  });
+  log.info("ops endpoint listening", { port: server.port, paths: ["/metrics", "/healthz", "/readyz"] });
+  return {
+    port: server.port,
+    addBehindSource: (source) => void metrics.addBehindSource(source),
+    fail: () => {
+      failed = true;
+    },
+    async close() {
+      detach();
+      await server.close();
+    },
+  };
+}
