@@ -12,6 +12,7 @@
  *   duckdb/tables/<SCHEMA>.<TABLE>.sql       the same tables in DuckDB's dialect (local warehouse)
  *   sinks/evt-sinks.json                     runtime sink config (version 1)
  *   sinks/kafka-connect/<SCHEMA>.<TABLE>.json  Snowflake Kafka connector per sink
+ *   monitoring/evt-alerts.yaml               Prometheus alerting rules from the contracts' SLOs
  *   catalog.json                             the catalog model (formatVersion 1)
  */
 import path from "node:path";
@@ -23,6 +24,7 @@ import { sinkTableName, sinkTables, type SinkTable } from "../warehouse/sink-tab
 import { CATALOG_JSON_PATH, emitCatalogJson } from "./catalog-json.js";
 import { emitKafkaConnect, kafkaConnectPath } from "./sinks/kafka-connect.js";
 import { emitSinkConfig, SINK_CONFIG_PATH } from "./sinks/sink-config.js";
+import { ALERT_RULES_PATH, emitAlertRules } from "./monitoring/alert-rules.js";
 import { emitPiiTags } from "./snowflake/pii.js";
 import { emitTableDdl, tableDdlPath } from "./snowflake/table-ddl.js";
 import { duckdbTableDdlPath, emitDuckdbTableDdl } from "./duckdb/table-ddl.js";
@@ -30,7 +32,7 @@ import { contractModulePath, contractNames, emitContractModule } from "./ts/cont
 import { emitIndexModule, INDEX_MODULE_PATH } from "./ts/index-module.js";
 import { runProtocGenEs } from "./ts/protoc-gen-es.js";
 
-export type OutputKind = "ts-messages" | "ts-contracts" | "snowflake-ddl" | "snowflake-tags" | "duckdb-ddl" | "sink-config" | "kafka-connect" | "catalog";
+export type OutputKind = "ts-messages" | "ts-contracts" | "snowflake-ddl" | "snowflake-tags" | "duckdb-ddl" | "sink-config" | "kafka-connect" | "catalog" | "alert-rules";
 
 export interface OutputFile {
   /** Relative to the output directory, `/`-separated. */
@@ -124,6 +126,8 @@ export async function generate(loaded: LoadedContracts, options: GenerateOptions
   }
   out.push({ path: PII_TAGS_PATH, content: emitPiiTags(tables, options.schemaPrefix), kind: "snowflake-tags" });
   out.push({ path: SINK_CONFIG_PATH, content: emitSinkConfig(tables, sinkOptions), kind: "sink-config" });
+
+  out.push({ path: ALERT_RULES_PATH, content: emitAlertRules(tables), kind: "alert-rules" });
 
   // 4. the catalog itself.
   out.push({ path: CATALOG_JSON_PATH, content: emitCatalogJson(catalog), kind: "catalog" });

@@ -3,6 +3,7 @@ import { keyMissingField, keyNotScalar } from "./key-rules.js";
 import { ownerMissing } from "./ownership-rules.js";
 import { piiType } from "./pii-rules.js";
 import type { LintRule } from "./rule.js";
+import { sloRange, sloWithoutSink } from "./slo-rules.js";
 import { sinkOnNonEvent, sinkTableDuplicate, sinkTableName, upsertWithoutKey } from "./sink-rules.js";
 import { topicDuplicate, topicMissing, topicName } from "./topic-rules.js";
 import { columnCollision, columnTypeMismatch, reservedColumn } from "./warehouse-rules.js";
@@ -22,4 +23,6 @@ export const LINT_RULES: readonly LintRule[] = [
   sinkTableDuplicate,
   sinkOnNonEvent,
   upsertWithoutKey,
+  sloRange,
+  sloWithoutSink,
 ];
