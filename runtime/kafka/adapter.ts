@@ -125,6 +125,8 @@ export interface AdminPort {
   committedOffsets(groupId: string, topic: string): Promise<{ partition: number; offset: string }[]>;
   /** Per partition: the earliest retained offset and the end offset (the next one to be written). */
   endOffsets(topic: string): Promise<{ partition: number; low: string; high: string }[]>;
+  /** Per partition: the first offset whose record timestamp is ≥ `timestampMs` (-1: none, i.e. the end). */
+  offsetsAt(topic: string, timestampMs: number): Promise<{ partition: number; offset: string }[]>;
   disconnect(): Promise<void>;
 }
 
@@ -404,6 +406,14 @@ function kafkajsAdmin(admin: Admin, brokers: readonly string[]): AdminPort {
       try {
         const res = await admin.fetchTopicOffsets(topic);
         return res.map((p) => ({ partition: p.partition, low: p.low, high: p.high })).sort((a, b) => a.partition - b.partition);
+      } catch (e) {
+        throw translateKafkaError(e, { topic });
+      }
+    },
+    async offsetsAt(topic, timestampMs) {
+      try {
+        const res = await admin.fetchTopicOffsetsByTimestamp(topic, timestampMs);
+        return res.map((p) => ({ partition: p.partition, offset: p.offset }));
       } catch (e) {
         throw translateKafkaError(e, { topic });
       }

@@ -66,6 +66,9 @@ export function fakeKafka(topics: TopicSpec[] = []): FakeKafka {
     async endOffsets() {
       return [];
     },
+    async offsetsAt() {
+      return [];
+    },
     async disconnect() {},
   };
   return {
