@@ -3,7 +3,6 @@
  * the /metrics, /healthz, /readyz endpoint. prom-client loads only when a port is asked for.
  */
 import type { Instrumentation } from "../runtime/instrumentation.js";
-import type { Phase } from "../runtime/lifecycle.js";
 import type { RuntimeLogger } from "../runtime/log.js";
 import type { BehindSource } from "../runtime/metrics/runtime-metrics.js";
 import { EvtError } from "../compiler/errors.js";
@@ -11,20 +10,23 @@ import { EvtError } from "../compiler/errors.js";
 export interface Ops {
   readonly port: number;
   addBehindSource(source: BehindSource): void;
+  /** Consuming from now on: /readyz answers 200 (until a stop is requested or the run failed). */
+  markReady(): void;
   /** Marks the run failed: /healthz answers 503 until the process exits. */
   fail(): void;
   close(): Promise<void>;
 }
 
-export async function startOps(port: number | undefined, instrumentation: Instrumentation, phase: Phase, log: RuntimeLogger): Promise<Ops | undefined> {
+export async function startOps(port: number | undefined, instrumentation: Instrumentation, stopping: () => boolean, log: RuntimeLogger): Promise<Ops | undefined> {
   if (port === undefined) return undefined;
   const { RuntimeMetrics } = await import("../runtime/metrics/runtime-metrics.js");
   const { startOpsServer } = await import("../runtime/metrics/ops-server.js");
   const metrics = new RuntimeMetrics();
   const detach = metrics.attach(instrumentation);
   let failed = false;
+  let ready = false;
   const server = await startOpsServer({
-    metrics, port, ready: () => !failed && phase.current() === "consuming", healthy: () => !failed,
+    metrics, port, ready: () => ready && !failed && !stopping(), healthy: () => !failed,
   }).catch((e: unknown) => {
     const code = (e as NodeJS.ErrnoException).code;
     throw new EvtError(code === "EADDRINUSE" ? `--metrics-port ${port}: the port is in use by another process` : `--metrics-port ${port}: cannot listen (${(e as Error).message})`);
@@ -33,6 +35,9 @@ export async function startOps(port: number | undefined, instrumentation: Instru
   return {
     port: server.port,
     addBehindSource: (source) => void metrics.addBehindSource(source),
+    markReady: () => {
+      ready = true;
+    },
     fail: () => {
       failed = true;
     },

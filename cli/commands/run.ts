@@ -95,12 +95,13 @@ export default class Run extends EvtCommand<typeof Run> {
     const deadline = stop.expired.then((e) => new Promise<never>((_, reject) => setTimeout(() => reject(e), 3_000).unref()));
     deadline.catch(() => {});
     const instrumentation = new Instrumentation();
-    const ops = await startOps(this.flags["metrics-port"] ?? this.evtConfig().metrics?.port, instrumentation, phase, log);
+    const ops = await startOps(this.flags["metrics-port"] ?? this.evtConfig().metrics?.port, instrumentation, () => stop.requested() !== undefined, log);
     try {
       const started = await Promise.race([this.startAll(log, stop, phase, instrumentation, ops), deadline]);
       if (started === undefined) return { json: { sinks: [] }, text: "stopped before consuming started" };
       const { sinkRunner, processorRunner } = started;
       phase.set("consuming");
+      ops?.markReady();
       await Promise.race([Promise.all([sinkRunner?.done, processorRunner?.done]), deadline]);
       const stats = sinkRunner?.stats() ?? [];
       return { json: { sinks: stats }, text: stats.map((s) => `${s.sink}: ${s.rowsWritten} row(s) in ${s.batches} batch(es), ${s.deadLettered} dead-lettered`).join("\n") };
