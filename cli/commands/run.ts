@@ -17,6 +17,7 @@ import { SINK_CONFIG_PATH } from "../../compiler/emit/layout.js";
 import { EvtCommand, type CommandResult } from "../base-command.js";
 import { Instrumentation } from "../../runtime/instrumentation.js";
 import { startOps, type Ops } from "../run-ops.js";
+import { startProgress } from "../run-progress.js";
 import { ENV_HELP, duckdbPathOf, snowflakeSettingsFrom, targetOf } from "./ddl/apply.js";
 
 /** Imports a module (a .ts one through tsx's loader when it is installed: development checkouts). */
@@ -77,6 +78,9 @@ export default class Run extends EvtCommand<typeof Run> {
     "metrics-port": Flags.integer({
       min: 0, max: 65535, summary: "Serve /metrics, /healthz and /readyz on this port (default: evt.yaml metrics.port, else none; 0 = any free port, logged).", helpValue: "PORT",
     }),
+    "progress-interval-s": Flags.integer({
+      min: 0, default: 30, summary: "Log one summary line per sink (rows/s, records behind, dead letters) this often; 0 = never.", helpValue: "S",
+    }),
     "log-level": Flags.option({ options: ["debug", "info", "warn", "error"] as const, default: "info" as const, summary: "Lowest level logged to stderr." })(),
   };
 
@@ -95,11 +99,14 @@ export default class Run extends EvtCommand<typeof Run> {
     const deadline = stop.expired.then((e) => new Promise<never>((_, reject) => setTimeout(() => reject(e), 3_000).unref()));
     deadline.catch(() => {});
     const instrumentation = new Instrumentation();
+    const interval = this.flags["progress-interval-s"];
+    const progress = interval > 0 ? startProgress(phase, log, interval * 1000) : undefined;
     const ops = await startOps(this.flags["metrics-port"] ?? this.evtConfig().metrics?.port, instrumentation, () => stop.requested() !== undefined, log);
     try {
       const started = await Promise.race([this.startAll(log, stop, phase, instrumentation, ops), deadline]);
       if (started === undefined) return { json: { sinks: [] }, text: "stopped before consuming started" };
       const { sinkRunner, processorRunner } = started;
+      if (sinkRunner) progress?.attach(sinkRunner);
       phase.set("consuming");
       ops?.markReady();
       await Promise.race([Promise.all([sinkRunner?.done, processorRunner?.done]), deadline]);
@@ -110,6 +117,7 @@ export default class Run extends EvtCommand<typeof Run> {
       throw e;
     } finally {
       stop.dispose();
+      progress?.stop();
       await ops?.close();
     }
   }
