@@ -50,6 +50,7 @@ interface EvtRun {
   readonly child: ChildProcess;
   readonly port: Promise<number>;
   readonly exit: Promise<number | null>;
+  stderr(): string;
   scrape(): Promise<Sample[]>;
   get(pathname: string): Promise<number>;
   stop(): Promise<number | null>;
@@ -58,7 +59,7 @@ interface EvtRun {
 function startRun(file: string, duckdbPath: string, prefix: string): EvtRun {
   const child = spawn(process.execPath, [
     path.join(REPO_ROOT, "bin/run.js"), "run", "--sink", SINK, "--sink-config", file, "--target", "duckdb", "--duckdb-path", duckdbPath,
-    "--brokers", kafkaBrokers().join(","), "--group-prefix", prefix, "--metrics-port", "0",
+    "--brokers", kafkaBrokers().join(","), "--group-prefix", prefix, "--metrics-port", "0", "--progress-interval-s", "1",
   ], { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] });
   let stderr = "";
   const port = new Promise<number>((resolve, reject) => {
@@ -73,6 +74,7 @@ function startRun(file: string, duckdbPath: string, prefix: string): EvtRun {
   const exit = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
   return {
     child, port, exit,
+    stderr: () => stderr,
     async scrape() {
       const res = await fetch(`http://127.0.0.1:${await port}/metrics`);
       expect(res.headers.get("content-type")).toContain("text/plain");
@@ -156,6 +158,9 @@ describe("metrics, evt status and SLO alerts of a sink", () => {
     await waitUntil(async () => sum(await run.scrape(), "evt_sink_dead_lettered_total", { sink: SINK, reason: "missing_id" }) === 1, "poison counted", 60_000);
     await waitUntil(async () => sum(await run.scrape(), "evt_sink_records_behind", { sink: SINK }) === 0, "caught up", 30_000);
     const healthy = await run.scrape();
+    // progress a person can see: the start-up steps, then one line per sink each interval
+    await waitUntil(() => /"msg":"CLICKSTREAM\.PAGE_VIEWED: [\d.]+ rows\/s, 0 behind, 1 dead-lettered"/.test(run.stderr()), "a progress line", 10_000);
+    expect(run.stderr()).toMatch(/"msg":"evt run: (connecting to|joining group of|checking the warehouse)/);
     expect(sum(healthy, "evt_consumed_records_total", { topic: sink.topic })).toBe(101);
     expect(sum(healthy, "evt_sink_freshness_seconds_count", { sink: SINK })).toBeGreaterThan(0);
     expect(await run.stop()).toBe(0);
