@@ -9,7 +9,7 @@ import { didYouMean } from "../compiler/report/suggest.js";
 
 /** What the rewording of a flag error needs to know about the command's flags. */
 export type FlagSpecs = Readonly<Record<string, { readonly summary?: string; readonly helpValue?: string | string[]; readonly char?: string }>>;
-import { isEvtRuntimeError } from "../runtime/errors.js";
+import { isEvtRuntimeError } from "@evt/runtime/errors.js";
 
 export type ErrorKind = "input" | "usage" | "environment" | "internal";
 

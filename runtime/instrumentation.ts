@@ -33,6 +33,8 @@ export interface InstrumentationPayloads {
   "sink.dead_lettered": { sink: string; topic: string; partition: number; offset: string; dlqTopic: string; reason: string };
   /** The ingest collector answered a batch: `failures` counts the rejected events by failure type. */
   "ingest.request": { app: string; status: number; accepted: number; rejected: number; failures: Partial<Record<string, number>>; latencyMs: number };
+  /** A sink fetched a batch of records from one partition (before mapping and buffering). */
+  "sink.consumed": { sink: string; topic: string; partition: number; count: number; bytes: number };
   /** A sink resumed a partition from the warehouse's high-water offset. */
   "sink.positioned": { sink: string; topic: string; partition: number; offset: string };
 }

@@ -85,7 +85,7 @@ async function evt(events: PageViewed[]): Promise<void> {
     consumer: () => { throw new Error("not used"); },
     admin: () => ({
       connect: async () => {}, disconnect: async () => {}, partitionCount: async () => PARTITIONS,
-      createTopics: async () => [], listTopics: async () => [topic], deleteTopics: async () => {}, committedOffsets: async () => [],
+      createTopics: async () => [], listTopics: async () => [topic], deleteTopics: async () => {}, committedOffsets: async () => [], endOffsets: async () => [], offsetsAt: async () => [],
     }),
   };
   const producer = createProducer({ client, source: "bench", compression: "none" });

@@ -15,6 +15,9 @@ import { describeSettings, setSnowflakeDriverLogger } from "@evt/runtime/warehou
 import type { EvtConfig } from "../../compiler/config/index.js";
 import { SINK_CONFIG_PATH } from "../../compiler/emit/layout.js";
 import { EvtCommand, type CommandResult } from "../base-command.js";
+import { Instrumentation } from "@evt/runtime/instrumentation.js";
+import { startOps, type Ops } from "../run-ops.js";
+import { startProgress } from "../run-progress.js";
 import { ENV_HELP, duckdbPathOf, historyOf, snowflakeSettingsFrom, targetOf } from "./ddl/apply.js";
 import { DUCKDB_MIGRATIONS_DIR, MIGRATIONS_DIR } from "../../compiler/emit/layout.js";
 import { importModule, loadContracts } from "../load-contracts.js";
@@ -61,6 +64,12 @@ export default class Run extends EvtCommand<typeof Run> {
     }),
     "session-timeout-ms": Flags.integer({
       min: 6000, summary: "Consumer session timeout: how soon a restarted evt run gets the partitions of a killed one (default 10000).", helpValue: "MS",
+    }),
+    "metrics-port": Flags.integer({
+      min: 0, max: 65535, summary: "Serve /metrics, /healthz and /readyz on this port (default: evt.yaml metrics.port, else none; 0 = any free port, logged).", helpValue: "PORT",
+    }),
+    "progress-interval-s": Flags.integer({
+      min: 0, default: 30, summary: "Log one summary line per sink (rows/s, records behind, dead letters) this often; 0 = never.", helpValue: "S",
     }),
     "log-level": Flags.option({ options: ["debug", "info", "warn", "error"] as const, default: "info" as const, summary: "Lowest level logged to stderr." })(),
   };
@@ -111,21 +120,32 @@ export default class Run extends EvtCommand<typeof Run> {
     // past the grace period (plus time to disconnect), give up whatever is still pending
     const deadline = stop.expired.then((e) => new Promise<never>((_, reject) => setTimeout(() => reject(e), 3_000).unref()));
     deadline.catch(() => {});
+    const instrumentation = new Instrumentation();
+    const interval = this.flags["progress-interval-s"];
+    const progress = interval > 0 ? startProgress(phase, log, interval * 1000) : undefined;
+    const ops = await startOps(this.flags["metrics-port"] ?? this.evtConfig().metrics?.port, instrumentation, () => stop.requested() !== undefined, log);
     try {
-      const started = await Promise.race([this.startAll(log, stop, phase), deadline]);
+      const started = await Promise.race([this.startAll(log, stop, phase, instrumentation, ops), deadline]);
       if (started === undefined) return { json: { sinks: [] }, text: "stopped before consuming started" };
       const { sinkRunner, processorRunner } = started;
+      if (sinkRunner) progress?.attach(sinkRunner);
       phase.set("consuming");
+      ops?.markReady();
       await Promise.race([Promise.all([sinkRunner?.done, processorRunner?.done]), deadline]);
       const stats = sinkRunner?.stats() ?? [];
       return { json: { sinks: stats }, text: stats.map((s) => `${s.sink}: ${s.rowsWritten} row(s) in ${s.batches} batch(es), ${s.deadLettered} dead-lettered`).join("\n") };
+    } catch (e) {
+      ops?.fail();
+      throw e;
     } finally {
       stop.dispose();
+      progress?.stop();
+      await ops?.close();
     }
   }
 
   /** Loads contracts and starts sinks and processors; undefined when a stop came first (nothing consumed, nothing lost). */
-  private async startAll(log: RuntimeLogger, stop: StopControl, phase: Phase): Promise<{ sinkRunner?: SinkRunner; processorRunner?: Runner } | undefined> {
+  private async startAll(log: RuntimeLogger, stop: StopControl, phase: Phase, instrumentation: Instrumentation, ops: Ops | undefined): Promise<{ sinkRunner?: SinkRunner; processorRunner?: Runner } | undefined> {
     const config = this.evtConfig();
     const cwd = process.cwd();
     const brokers = this.flags.brokers ? this.flags.brokers.split(",").map((b) => b.trim()).filter(Boolean) : [...config.kafka.brokers];
@@ -183,6 +203,7 @@ export default class Run extends EvtCommand<typeof Run> {
         logger: log,
         stop,
         kafka,
+        instrumentation,
         ...(sessionTimeoutMs !== undefined ? { sessionTimeoutMs } : {}),
         });
       } catch (e) {
@@ -191,6 +212,7 @@ export default class Run extends EvtCommand<typeof Run> {
       }
       // the sink logs each dead letter itself (once); here only the batch commits
       sinkRunner.instrumentation.on("sink.flushed", ({ payload }) => log.info("batch committed", payload));
+      ops?.addBehindSource(sinkRunner.behind);
     }
 
     let processorRunner: Runner | undefined;
@@ -205,7 +227,7 @@ export default class Run extends EvtCommand<typeof Run> {
       try {
         processorRunner = await startRunner({
           processors, catalog: contracts, groupId: this.flags.group ?? "evt-processors", brokers, clientId: config.kafka.clientId,
-          logger: log, stop, kafka,
+          logger: log, stop, kafka, instrumentation,
           ...(partitionsConcurrently !== undefined ? { partitionsConcurrently } : {}),
           ...(handlerTimeoutMs !== undefined ? { handlerTimeoutMs } : {}),
           ...(sessionTimeoutMs !== undefined ? { sessionTimeoutMs } : {}),

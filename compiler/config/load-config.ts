@@ -231,7 +231,7 @@ function history(ctx: Ctx, pair: Pair<Node, Node | null> | undefined, baseDir: s
   return { table, dir: path.resolve(baseDir, str(ctx, e, "dir", "history.dir") ?? d.dir) };
 }
 
-const TOP_KEYS = ["proto", "protoRoots", "out", "runtimeImport", "warehouse", "kafka", "snowflake", "approvals", "history"];
+const TOP_KEYS = ["proto", "protoRoots", "out", "runtimeImport", "warehouse", "kafka", "snowflake", "approvals", "history", "metrics"];
 
 /** Validates a parsed document; exported for tests that start from YAML text. */
 export function parseConfig(text: string, file: string, baseDir: string): EvtConfig {
@@ -260,7 +260,15 @@ export function parseConfig(text: string, file: string, baseDir: string): EvtCon
     ...(snow !== undefined ? { snowflake: snow } : {}),
     approvals: path.resolve(baseDir, str(ctx, top, "approvals", "approvals") ?? DEFAULTS.approvals),
     history: history(ctx, top.get("history"), baseDir),
+    ...metrics(ctx, top.get("metrics")),
   };
+}
+
+/** `metrics.port`: the ops endpoint of `evt run` (/metrics, /healthz, /readyz). */
+function metrics(ctx: Ctx, pair: Pair<Node, Node | null> | undefined): Pick<EvtConfig, "metrics"> {
+  if (!pair) return {};
+  const port = posInt(ctx, entries(ctx, pair.value, "metrics", ["port"]), "port", "metrics.port");
+  return { metrics: port !== undefined ? { port } : {} };
 }
 
 /** The configuration when no evt.yaml exists: everything relative to `cwd`. */

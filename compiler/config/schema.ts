@@ -76,6 +76,8 @@ export interface EvtConfig {
   /** Absolute path of the approvals file for breaking changes. */
   readonly approvals: string;
   readonly history: HistoryConfig;
+  /** `metrics.port`: where `evt run` serves /metrics, /healthz, /readyz (absent: no ops endpoint). */
+  readonly metrics?: { readonly port?: number };
 }
 
 export const CONFIG_FILE_NAME = "evt.yaml";

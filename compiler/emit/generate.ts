@@ -14,6 +14,7 @@
  *   sinks/kafka-connect/<SCHEMA>.<TABLE>.json  Snowflake Kafka connector per sink
  *   ingest/routes.json                       the collector's route table (public events; only when there are any)
  *   web/{tracker,events,index}.ts            typed web tracker of the public events (only when there are any)
+ *   monitoring/evt-alerts.yaml               Prometheus alerting rules from the contracts' SLOs
  *   catalog.json                             the catalog model (formatVersion 1)
  */
 import path from "node:path";
@@ -27,6 +28,7 @@ import { sinkTableName, sinkTables, type SinkTable } from "../warehouse/sink-tab
 import { CATALOG_JSON_PATH, emitCatalogJson } from "./catalog-json.js";
 import { emitKafkaConnect, kafkaConnectPath } from "./sinks/kafka-connect.js";
 import { emitSinkConfig, SINK_CONFIG_PATH } from "./sinks/sink-config.js";
+import { ALERT_RULES_PATH, emitAlertRules } from "./monitoring/alert-rules.js";
 import { emitPiiTags } from "./snowflake/pii.js";
 import { emitTableDdl, tableDdlPath } from "./snowflake/table-ddl.js";
 import { duckdbTableDdlPath, emitDuckdbTableDdl } from "./duckdb/table-ddl.js";
@@ -36,7 +38,7 @@ import { runProtocGenEs } from "./ts/protoc-gen-es.js";
 import { emitIngestRoutes, INGEST_ROUTES_PATH } from "./ingest/routes.js";
 import { emitWebEvents, emitWebIndex, emitWebTracker, publicEvents, WEB_EVENTS_PATH, WEB_INDEX_PATH, WEB_TRACKER_PATH } from "./web/tracker-module.js";
 
-export type OutputKind = "ts-messages" | "ts-contracts" | "snowflake-ddl" | "snowflake-tags" | "duckdb-ddl" | "sink-config" | "kafka-connect" | "catalog" | "ingest-routes" | "web-tracker";
+export type OutputKind = "ts-messages" | "ts-contracts" | "snowflake-ddl" | "snowflake-tags" | "duckdb-ddl" | "sink-config" | "kafka-connect" | "catalog" | "ingest-routes" | "web-tracker" | "alert-rules";
 
 export interface OutputFile {
   /** Relative to the output directory, `/`-separated. */
@@ -152,6 +154,8 @@ export async function generate(loaded: LoadedContracts, options: GenerateOptions
     out.push({ path: WEB_EVENTS_PATH, content: emitWebEvents(catalog), kind: "web-tracker" });
     out.push({ path: WEB_INDEX_PATH, content: emitWebIndex(), kind: "web-tracker" });
   }
+
+  out.push({ path: ALERT_RULES_PATH, content: emitAlertRules(tables), kind: "alert-rules" });
 
   // 5. the catalog itself.
   out.push({ path: CATALOG_JSON_PATH, content: emitCatalogJson(catalog), kind: "catalog" });

@@ -354,6 +354,9 @@ function eventModel(msg: DescMessage, message: MessageModel, positions: SourceIn
           },
         }
       : {}),
+    ...(opt.slo
+      ? { slo: { freshnessMinutes: opt.slo.freshnessMinutes, maxRejectRate: opt.slo.maxRejectRate, minEventsPerHour: Number(opt.slo.minEventsPerHour), position: positions.at(msg.file, `${optionPath}.10`) ?? positions.at(msg.file, optionPath) ?? message.position } }
+      : {}),
     fingerprint: fingerprintOf(msg),
     optionPosition: positions.at(msg.file, optionPath) ?? message.position,
     file,

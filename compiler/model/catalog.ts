@@ -154,6 +154,14 @@ export interface IngestModel {
   readonly position: SourcePosition;
 }
 
+/** `EventOptions.slo` as written (0 = no objective of that kind); lint judges the values. */
+export interface SloModel {
+  readonly freshnessMinutes: number;
+  readonly maxRejectRate: number;
+  readonly minEventsPerHour: number;
+  readonly position: SourcePosition;
+}
+
 /** A message annotated with `(evt.v1.event)`. Values are as written; lint judges them. */
 export interface EventModel {
   readonly fullName: string;
@@ -169,6 +177,8 @@ export interface EventModel {
   readonly retentionHours: number;
   /** Present when the option sets `ingest`; absent → service producers only. */
   readonly ingest?: IngestModel;
+  /** Service-level objectives (`slo`), absent when the contract sets none. */
+  readonly slo?: SloModel;
   /** Hex fingerprint of the message's descriptor and every type it reaches (see build-catalog). */
   readonly fingerprint: string;
   /** Where the `(evt.v1.event)` option is written (falls back to the message position). */

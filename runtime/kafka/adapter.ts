@@ -125,8 +125,10 @@ export interface AdminPort {
   committedOffsets(groupId: string, topic: string): Promise<{ partition: number; offset: string }[]>;
   /** The topic as the broker has it (partitions, effective configs), or undefined when it does not exist. */
   describeTopic?(topic: string): Promise<TopicDescription | undefined>;
-  /** Per partition: the earliest (`low`) and next (`high`) offset, decimal int64. */
-  topicOffsets?(topic: string): Promise<{ partition: number; low: string; high: string }[]>;
+  /** Per partition: the earliest retained offset and the end offset (the next one to be written). */
+  endOffsets(topic: string): Promise<{ partition: number; low: string; high: string }[]>;
+  /** Per partition: the first offset whose record timestamp is ≥ `timestampMs` (-1: none, i.e. the end). */
+  offsetsAt(topic: string, timestampMs: number): Promise<{ partition: number; offset: string }[]>;
   disconnect(): Promise<void>;
 }
 
@@ -438,9 +440,10 @@ function kafkajsAdmin(admin: Admin, brokers: readonly string[]): AdminPort {
       const res = await admin.fetchOffsets({ groupId, topics: [topic] });
       return (res[0]?.partitions ?? []).map((p) => ({ partition: p.partition, offset: p.offset }));
     },
-    async topicOffsets(topic) {
+    async endOffsets(topic) {
       try {
-        return (await admin.fetchTopicOffsets(topic)).map((p) => ({ partition: p.partition, low: p.low, high: p.high }));
+        const res = await admin.fetchTopicOffsets(topic);
+        return res.map((p) => ({ partition: p.partition, low: p.low, high: p.high })).sort((a, b) => a.partition - b.partition);
       } catch (e) {
         throw translateKafkaError(e, { topic });
       }
@@ -453,6 +456,14 @@ function kafkajsAdmin(admin: Admin, brokers: readonly string[]): AdminPort {
         const config: Record<string, string> = {};
         for (const entry of res.resources[0]?.configEntries ?? []) if (entry.configValue !== null) config[entry.configName] = entry.configValue;
         return { topic, partitions: meta.topics[0]?.partitions.length ?? 0, config };
+      } catch (e) {
+        throw translateKafkaError(e, { topic });
+      }
+    },
+    async offsetsAt(topic, timestampMs) {
+      try {
+        const res = await admin.fetchTopicOffsetsByTimestamp(topic, timestampMs);
+        return res.map((p) => ({ partition: p.partition, offset: p.offset }));
       } catch (e) {
         throw translateKafkaError(e, { topic });
       }

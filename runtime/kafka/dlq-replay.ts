@@ -78,8 +78,7 @@ export async function readDeadLetters(client: KafkaClient, dlqTopic: string, opt
   let ends: Map<number, { low: bigint; high: bigint }>;
   try {
     if (!(await admin.listTopics()).includes(dlqTopic)) throw new TopicError(`topic ${dlqTopic} does not exist (nothing was ever dead-lettered there)`, { context: { topic: dlqTopic } });
-    if (!admin.topicOffsets) throw new RuntimeConfigError("this Kafka adapter cannot read topic offsets");
-    ends = new Map((await admin.topicOffsets(dlqTopic)).map((p) => [p.partition, { low: BigInt(p.low), high: BigInt(p.high) }]));
+    ends = new Map((await admin.endOffsets(dlqTopic)).map((p) => [p.partition, { low: BigInt(p.low), high: BigInt(p.high) }]));
   } finally {
     await admin.disconnect().catch(() => {});
   }

@@ -61,6 +61,14 @@ export interface SinkSpec {
   readonly mergeKey: readonly string[];
   readonly batch: SinkBatch;
   readonly columns: readonly SinkColumn[];
+  /** The contract's SLOs (0 = no objective of that kind), judged by `evt status`. */
+  readonly slo?: SinkSlo;
+}
+
+export interface SinkSlo {
+  readonly freshnessMinutes: number;
+  readonly maxRejectRate: number;
+  readonly minEventsPerHour: number;
 }
 
 export interface SinkConfig {
@@ -162,7 +170,18 @@ function sink(raw: unknown, where: string, metadataNames: ReadonlySet<string>): 
     mergeKey: mergeKey as string[],
     batch: { maxRows: posInt(batch, "maxRows", `${where}.batch`), maxBytes: posInt(batch, "maxBytes", `${where}.batch`), maxMs: posInt(batch, "maxMs", `${where}.batch`) },
     columns,
+    ...(raw.slo !== undefined ? { slo: slo(raw.slo, `${where}.slo`) } : {}),
   };
+}
+
+function slo(raw: unknown, where: string): SinkSlo {
+  if (!isObj(raw)) fail(where, "must be an object");
+  const num = (key: string): number => {
+    const v = raw[key] ?? 0;
+    if (typeof v !== "number" || !Number.isFinite(v) || v < 0) fail(`${where}.${key}`, "must be a number ≥ 0");
+    return v;
+  };
+  return { freshnessMinutes: num("freshnessMinutes"), maxRejectRate: num("maxRejectRate"), minEventsPerHour: num("minEventsPerHour") };
 }
 
 /** Validates parsed JSON as a sink config (version 1). */

@@ -37,6 +37,7 @@ import { isWarehouseError } from "../warehouse/errors.js";
 import type { SinkBatch, SinkConfig, SinkSpec } from "./config.js";
 import { RowRejectedError, compileRowMapper, parseRfc3339Ns, type MappedRow, type RowMapper } from "./row-mapping.js";
 import type { PartitionOffset, WarehouseWriter } from "./writer.js";
+import { recordsBehind, type PartitionBehind } from "../metrics/behind.js";
 
 export interface SinkRunnerOptions {
   readonly config: SinkConfig;
@@ -90,6 +91,8 @@ export interface SinkRunner {
   stop(): Promise<void>;
   readonly instrumentation: Instrumentation;
   stats(): SinkStats[];
+  /** Records behind per sink and partition: Kafka end offset minus the warehouse high-water (runtime/metrics/behind.ts). */
+  behind(): Promise<PartitionBehind[]>;
 }
 
 interface Pending {
@@ -185,6 +188,7 @@ export async function startSinks(options: SinkRunnerOptions): Promise<SinkRunner
     done,
     instrumentation,
     stats: () => workers.map((w) => w.stats()),
+    behind: () => recordsBehind(admin, sinks, (s) => writers.get(s.name)!),
     async stop() {
       try {
         await shutdown();
@@ -355,6 +359,10 @@ class SinkWorker {
 
   private async eachBatch(partition: number, records: readonly ConsumedRecord[], control: BatchControl): Promise<void> {
     if (this.stopping || this.failed || records.length === 0) return;
+    this.d.instrumentation.emit("sink.consumed", () => ({
+      sink: this.d.sink.name, topic: this.d.sink.topic, partition, count: records.length,
+      bytes: records.reduce((n, r) => n + (r.value?.byteLength ?? 0) + (r.key?.byteLength ?? 0), 0),
+    }));
     let hw: bigint | null;
     try {
       hw = await this.hwOf(partition);

@@ -29,7 +29,21 @@ export interface WarehouseWriter {
   writeBatch(sink: SinkSpec, rows: readonly MappedRow[], offsets: readonly PartitionOffset[]): Promise<WriteResult>;
   /** High-water offset per partition of `topic` for the sink's table (absent: nothing written yet). */
   readHighWater(sink: SinkSpec): Promise<Map<number, bigint>>;
+  /** Newest event time and ingest time in the sink's table, and the largest ingest − event delay of rows ingested since `sinceMs` (ms; null when none). */
+  newestRows?(sink: SinkSpec, columns: FreshnessColumns, sinceMs: number): Promise<NewestRows>;
   close(): Promise<void>;
+}
+
+/** The metadata columns holding `ce_time` and the ingest time. */
+export interface FreshnessColumns {
+  readonly eventTime: string;
+  readonly ingestTime: string;
+}
+
+export interface NewestRows {
+  readonly newestEventMs: number | null;
+  readonly newestIngestMs: number | null;
+  readonly maxDelayMsSince: number | null;
 }
 
 /** Default schema of the sink's own tables (offsets) and of the migration history. */

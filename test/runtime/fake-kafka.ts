@@ -63,6 +63,12 @@ export function fakeKafka(topics: TopicSpec[] = []): FakeKafka {
     async committedOffsets() {
       return [];
     },
+    async endOffsets() {
+      return [];
+    },
+    async offsetsAt() {
+      return [];
+    },
     async disconnect() {},
   };
   return {

@@ -55,6 +55,7 @@ export function emitSinkConfig(tables: readonly SinkTable[], options: SinkConfig
       mergeKey: t.mergeKey,
       clusterBy: t.clusterBy,
       batch: { maxRows: options.batch.rows, maxBytes: options.batch.bytes, maxMs: options.batch.ms },
+      ...(t.event.slo ? { slo: { freshnessMinutes: t.event.slo.freshnessMinutes, maxRejectRate: t.event.slo.maxRejectRate, minEventsPerHour: t.event.slo.minEventsPerHour } } : {}),
       columns: t.columns.map(column),
     })),
   });

@@ -4,6 +4,7 @@ import { keyMayBeUnset, keyMissingField, keyNotScalar, keyPiiRule } from "./key-
 import { ownerMissing } from "./ownership-rules.js";
 import { piiType } from "./pii-rules.js";
 import type { LintRule } from "./rule.js";
+import { sloRange, sloWithoutSink } from "./slo-rules.js";
 import { sinkClusterColumn, sinkOnNonEvent, sinkTableDuplicate, sinkTableName, upsertWithoutKey } from "./sink-rules.js";
 import { topicDuplicate, topicMissing, topicName } from "./topic-rules.js";
 import { columnCollision, columnTypeMismatch, reservedColumn } from "./warehouse-rules.js";
@@ -29,4 +30,6 @@ export const LINT_RULES: readonly LintRule[] = [
   ingestSourceName,
   ingestSourcesWithoutPublic,
   sinkClusterColumn,
+  sloRange,
+  sloWithoutSink,
 ];

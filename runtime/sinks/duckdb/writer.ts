@@ -15,7 +15,7 @@ import type { Cell, MappedRow } from "../row-mapping.js";
 import { tableColumns, type ColumnKind, type SinkConfig, type SinkSpec } from "../config.js";
 import { mergeBatchSql, offsetBinds, offsetsTableDdl, upsertOffsetsSql } from "../merge-sql.js";
 import {
-  CONTROL_SCHEMA, OFFSETS_TABLE, qualified, quoteIdent as q, splitTable, type PartitionOffset, type WarehouseWriter, type WriteResult,
+  CONTROL_SCHEMA, OFFSETS_TABLE, qualified, quoteIdent as q, splitTable, type FreshnessColumns, type NewestRows, type PartitionOffset, type WarehouseWriter, type WriteResult,
 } from "../writer.js";
 import { WarehouseError, classifyDuckdbError } from "../../warehouse/errors.js";
 import { closeDuckdb, execDuckdb, openDuckdb, queryDuckdb, type DuckdbHandle } from "../../warehouse/duckdb.js";
@@ -171,6 +171,19 @@ export class DuckdbWriter implements WarehouseWriter {
       const h = await this.h();
       const rows = await queryDuckdb(h, `SELECT "KAFKA_PARTITION" AS p, "HIGH_WATER_OFFSET" AS o FROM ${this.offsetsTable} WHERE "TABLE_NAME" = ? AND "TOPIC" = ?`, [sink.table, sink.topic]);
       return new Map(rows.map((r) => [Number(r.p), BigInt(r.o as bigint)]));
+    });
+  }
+
+  newestRows(sink: SinkSpec, cols: FreshnessColumns, sinceMs: number): Promise<NewestRows> {
+    return this.serial(async () => {
+      const h = await this.h();
+      const [schema, table] = splitTable(sink.table);
+      const [e, i] = [q(cols.eventTime), q(cols.ingestTime)];
+      const rows = await queryDuckdb(h,
+        `SELECT epoch_ms(max(${e})) AS ne, epoch_ms(max(${i})) AS ni, max(epoch_ms(${i}) - epoch_ms(${e})) FILTER (WHERE epoch_ms(${i}) >= ?) AS d FROM ${qualified(schema, table)}`,
+        [sinceMs]);
+      const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+      return { newestEventMs: num(rows[0]?.ne), newestIngestMs: num(rows[0]?.ni), maxDelayMsSince: num(rows[0]?.d) };
     });
   }
 

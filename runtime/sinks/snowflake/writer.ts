@@ -18,7 +18,7 @@ import type { MappedRow } from "../row-mapping.js";
 import { tableColumns, type ColumnKind, type SinkConfig, type SinkSpec } from "../config.js";
 import { mergeBatchSql, offsetBinds, offsetsTableDdl, upsertOffsetsSql } from "../merge-sql.js";
 import {
-  CONTROL_SCHEMA, OFFSETS_TABLE, qualified, quoteIdent as q, splitTable, type PartitionOffset, type WarehouseWriter, type WriteResult,
+  CONTROL_SCHEMA, OFFSETS_TABLE, qualified, quoteIdent as q, splitTable, type FreshnessColumns, type NewestRows, type PartitionOffset, type WarehouseWriter, type WriteResult,
 } from "../writer.js";
 import { WarehouseError, isWarehouseError } from "../../warehouse/errors.js";
 import {
@@ -143,6 +143,17 @@ export class SnowflakeWriter implements WarehouseWriter {
       `SELECT "KAFKA_PARTITION", "HIGH_WATER_OFFSET" FROM ${this.offsetsTable} WHERE "TABLE_NAME" = ? AND "TOPIC" = ?`,
       [sink.table, sink.topic], { numbersAsText: true }));
     return new Map(rows.map((r) => [Number(r.KAFKA_PARTITION), BigInt(r.HIGH_WATER_OFFSET)]));
+  }
+
+  async newestRows(sink: SinkSpec, cols: FreshnessColumns, sinceMs: number): Promise<NewestRows> {
+    const [schema, table] = splitTable(sink.table);
+    const [e, i] = [q(cols.eventTime), q(cols.ingestTime)];
+    const ms = (c: string) => `DATE_PART(EPOCH_MILLISECOND, ${c})`;
+    const rows = await this.withConn((conn) => execSnowflake<{ NE: string | null; NI: string | null; D: string | null }>(conn,
+      `SELECT ${ms(`MAX(${e})`)} AS NE, ${ms(`MAX(${i})`)} AS NI, MAX(CASE WHEN ${ms(i)} >= ? THEN ${ms(i)} - ${ms(e)} END) AS D FROM ${qualified(schema, table)}`,
+      [sinceMs], { numbersAsText: true }));
+    const num = (v: string | null | undefined): number | null => (v === null || v === undefined ? null : Number(v));
+    return { newestEventMs: num(rows[0]?.NE), newestIngestMs: num(rows[0]?.NI), maxDelayMsSince: num(rows[0]?.D) };
   }
 
   async close(): Promise<void> {

@@ -47,8 +47,25 @@ ${opts.body ?? "  string id = 1;"}
 
 const OPT = "(evt.v1.event)";
 
+/** An event with an `slo` option (and a sink unless `sink: false`). */
+function sloEvent(slo: string, sink = true): string {
+  return event("A", { sinks: sink ? ['table: "T.A"'] : [] }).replace("owner:", `slo: { ${slo} }\n    owner:`);
+}
+
 export const LINT_FIXTURES: Readonly<Record<string, RuleFixture>> = {
   ...INGEST_LINT_FIXTURES,
+  EVT_SLO_RANGE: {
+    trips: [
+      { proto: sloEvent("max_reject_rate: 1.5"), expect: [{ at: OPT }] },
+      { proto: sloEvent("max_reject_rate: -0.1"), expect: [{ at: OPT }] },
+      { proto: sloEvent("freshness_minutes: 0"), expect: [{ at: OPT, severity: "warning" }] },
+    ],
+    near: [sloEvent("freshness_minutes: 15 max_reject_rate: 0.01 min_events_per_hour: 100")],
+  },
+  EVT_SLO_WITHOUT_SINK: {
+    trips: [{ proto: sloEvent("freshness_minutes: 15", false), expect: [{ at: OPT }] }],
+    near: [sloEvent("freshness_minutes: 15")],
+  },
   EVT_TOPIC_MISSING: {
     trips: [{ proto: event("A", { topic: null }), expect: [{ at: OPT }] }],
     near: [event("A", { topic: "t.a" })],

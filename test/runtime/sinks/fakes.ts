@@ -44,6 +44,8 @@ export function memKafka(partitions: Record<string, number>): MemKafka {
     async partitionCount(topic) { return logs.get(topic)!.length; },
     async deleteTopics() {},
     async committedOffsets() { return []; },
+    async offsetsAt(topic) { return (logs.get(topic) ?? []).map((log, partition) => ({ partition, offset: String(log.length) })); },
+    async endOffsets(topic) { return (logs.get(topic) ?? []).map((log, partition) => ({ partition, low: "0", high: String(log.length) })); },
     async disconnect() {},
   };
   const consumer = (): ConsumerPort => {

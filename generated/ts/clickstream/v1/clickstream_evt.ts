@@ -52,7 +52,7 @@ export const PageViewedContract = /*@__PURE__*/ defineEvent({
   topic: "clickstream.page_viewed.v1",
   schema: PageViewedSchema,
   requiredPaths: [["anonymous_id"], ["session_id"], ["page_name"], ["viewed_at"]],
-  fingerprint: "93f8762ab1d0648e",
+  fingerprint: "1474bbdd34c0f39d",
   owner: "team-growth-data",
   compatibility: "BACKWARD",
   sinks: [{ table: "CLICKSTREAM.PAGE_VIEWED", mode: "APPEND" }],

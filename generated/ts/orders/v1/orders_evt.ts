@@ -54,7 +54,7 @@ export const OrderPlacedContract = /*@__PURE__*/ defineEvent({
   keyPath: ["order_id"],
   keyOf: (e) => e.orderId,
   requiredPaths: [["order_id"], ["customer_id"], ["store_id"], ["placed_at"]],
-  fingerprint: "2ea30a6915914781",
+  fingerprint: "6db90b47e2eb9138",
   owner: "team-checkout",
   compatibility: "BACKWARD",
   sinks: [{ table: "ORDERS.ORDER_PLACED", mode: "APPEND" }],

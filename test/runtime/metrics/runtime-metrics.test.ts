@@ -1,0 +1,121 @@
+/** Prometheus metrics fed by instrumentation events; records behind; the ops endpoint; reason classes. */
+import { describe, expect, it } from "vitest";
+import { Registry } from "prom-client";
+import { Instrumentation } from "../../../runtime/instrumentation.js";
+import { RuntimeMetrics } from "../../../runtime/metrics/runtime-metrics.js";
+import { recordsBehind } from "../../../runtime/metrics/behind.js";
+import { startOpsServer } from "../../../runtime/metrics/ops-server.js";
+import { DLQ_REASONS, sinkReasonClass } from "../../../runtime/metrics/reasons.js";
+import type { SinkSpec } from "../../../runtime/sinks/config.js";
+
+function fed(): { metrics: RuntimeMetrics; inst: Instrumentation } {
+  const inst = new Instrumentation();
+  const metrics = new RuntimeMetrics();
+  metrics.attach(inst);
+  return { metrics, inst };
+}
+
+describe("RuntimeMetrics", () => {
+  it("counts producer, consumer and sink events under evt_ names with base units and bounded labels", async () => {
+    const { metrics, inst } = fed();
+    inst.emit("producer.sent", () => ({ topic: "t.a.v1", count: 3, bytes: 300, latencyMs: 12 }));
+    inst.emit("producer.failed", () => ({ topic: "t.a.v1", count: 1, error: new Error("x"), latencyMs: 5 }));
+    inst.emit("sink.consumed", () => ({ sink: "S.A", topic: "t.a.v1", partition: 1, count: 4, bytes: 400 }));
+    inst.emit("sink.flushed", () => ({ sink: "S.A", table: "S.A", rows: 3, written: 3, rejected: 1, bytes: 300, latencyMs: 40, lagMs: 2_000 }));
+    inst.emit("sink.retry", () => ({ sink: "S.A", table: "S.A", attempt: 1, delayMs: 200, error: new Error("down") }));
+    inst.emit("sink.dead_lettered", () => ({ sink: "S.A", topic: "t.a.v1", partition: 1, offset: "7", dlqTopic: "t.a.v1.dlq", reason: "record has no ce_id header (the de-duplication key)" }));
+    const text = await metrics.text();
+    expect(text).toContain('evt_producer_sent_events_total{topic="t.a.v1"} 3');
+    expect(text).toContain('evt_producer_sent_bytes_total{topic="t.a.v1"} 300');
+    expect(text).toContain('evt_producer_failed_events_total{topic="t.a.v1"} 1');
+    expect(text).toContain('evt_producer_send_duration_seconds_sum{topic="t.a.v1"} 0.012');
+    expect(text).toContain('evt_consumed_records_total{topic="t.a.v1",partition="1"} 4');
+    expect(text).toContain('evt_consumed_bytes_total{topic="t.a.v1",partition="1"} 400');
+    expect(text).toContain('evt_sink_records_total{sink="S.A"} 4');
+    expect(text).toContain('evt_sink_rows_written_total{sink="S.A"} 3');
+    expect(text).toContain('evt_sink_batches_total{sink="S.A"} 1');
+    expect(text).toContain('evt_sink_warehouse_retries_total{sink="S.A"} 1');
+    expect(text).toContain('evt_sink_dead_lettered_total{sink="S.A",reason="missing_id"} 1');
+    expect(text).toContain('evt_sink_freshness_seconds_bucket{le="5",sink="S.A"} 1');
+    // never the free-text reason or an offset as a label value
+    expect(text).not.toContain("de-duplication");
+    expect(text).not.toMatch(/offset="/);
+  });
+
+  it("registers into a service's own registry, not the global one", async () => {
+    const registry = new Registry();
+    const metrics = new RuntimeMetrics({ registry });
+    expect(metrics.registry).toBe(registry);
+    expect((await registry.getMetricsAsJSON()).map((m) => m.name)).toContain("evt_producer_sent_events_total");
+    const { register } = await import("prom-client");
+    expect(await register.getSingleMetric("evt_producer_sent_events_total")).toBeUndefined();
+  });
+
+  it("stops counting after the unsubscribe", async () => {
+    const inst = new Instrumentation();
+    const metrics = new RuntimeMetrics();
+    const off = metrics.attach(inst);
+    off();
+    expect(inst.has("producer.sent")).toBe(false);
+    inst.emit("producer.sent", () => ({ topic: "t", count: 1, bytes: 1, latencyMs: 1 }));
+    expect(await metrics.text()).not.toContain('evt_producer_sent_events_total{topic="t"}');
+  });
+});
+
+describe("recordsBehind", () => {
+  const sink = { name: "S.A", topic: "t.a.v1" } as SinkSpec;
+  it("is the end offset minus the warehouse high-water + 1, from the earliest retained offset when nothing was written", async () => {
+    const admin = { endOffsets: async () => [{ partition: 0, low: "0", high: "10" }, { partition: 1, low: "5", high: "8" }, { partition: 2, low: "0", high: "4" }] };
+    const writer = { readHighWater: async () => new Map([[0, 9n], [2, 1n]]) };
+    const behind = await recordsBehind(admin, [sink], () => writer);
+    expect(behind).toEqual([
+      { sink: "S.A", topic: "t.a.v1", partition: 0, behind: 0 },
+      { sink: "S.A", topic: "t.a.v1", partition: 1, behind: 3 },
+      { sink: "S.A", topic: "t.a.v1", partition: 2, behind: 2 },
+    ]);
+  });
+
+  it("is exported as evt_sink_records_behind on each scrape", async () => {
+    const metrics = new RuntimeMetrics();
+    let high = 10;
+    metrics.addBehindSource(() => recordsBehind({ endOffsets: async () => [{ partition: 0, low: "0", high: String(high) }] }, [sink], () => ({ readHighWater: async () => new Map([[0, 4n]]) })));
+    expect(await metrics.text()).toContain('evt_sink_records_behind{sink="S.A",topic="t.a.v1",partition="0"} 5');
+    high = 5;
+    expect(await metrics.text()).toContain('evt_sink_records_behind{sink="S.A",topic="t.a.v1",partition="0"} 0');
+  });
+});
+
+describe("ops server", () => {
+  it("serves /metrics, /healthz and /readyz, and 404 elsewhere", async () => {
+    let ready = false;
+    let healthy = true;
+    const server = await startOpsServer({ metrics: new RuntimeMetrics(), port: 0, host: "127.0.0.1", ready: () => ready, healthy: () => healthy });
+    const get = (p: string) => fetch(`http://127.0.0.1:${server.port}${p}`);
+    try {
+      expect((await get("/readyz")).status).toBe(503);
+      ready = true;
+      expect((await get("/readyz")).status).toBe(200);
+      expect((await get("/healthz")).status).toBe(200);
+      healthy = false;
+      expect((await get("/healthz")).status).toBe(503);
+      const m = await get("/metrics");
+      expect(m.status).toBe(200);
+      expect(m.headers.get("content-type")).toContain("text/plain; version=0.0.4");
+      expect(await m.text()).toContain("# TYPE evt_sink_rows_written_total counter");
+      expect((await get("/nope")).status).toBe(404);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe("sinkReasonClass", () => {
+  it("maps the sink's reject messages to a bounded set", () => {
+    expect(sinkReasonClass("ce_type a.B is not the sink's event type a.C")).toBe("wrong_type");
+    expect(sinkReasonClass("record has no value (tombstone)")).toBe("tombstone");
+    expect(sinkReasonClass("value is not a valid a.B: premature EOF")).toBe("undecodable");
+    expect(sinkReasonClass("ANONYMOUS_ID is NOT NULL but the event leaves it unset")).toBe("not_null");
+    expect(sinkReasonClass("Conversion Error: could not convert")).toBe("warehouse_rejected");
+    for (const r of ["x", "ce_type", "PAGE: too long"]) expect(DLQ_REASONS).toContain(sinkReasonClass(r));
+  });
+});
