@@ -1,5 +1,6 @@
 /** Key rules: the key path resolves to one scalar the producer can encode (string or integer). */
 import type { Catalog, EventModel, FieldModel } from "../../model/catalog.js";
+import { resolveFieldPath, type FieldPathResolution } from "../../model/field-path.js";
 import type { LintRule } from "./rule.js";
 
 /** Key encodings on the wire: UTF-8 for strings, decimal for integers (DESIGN "On the wire"). */
@@ -7,29 +8,9 @@ const KEY_SCALARS = new Set([
   "string", "int32", "int64", "uint32", "uint64", "sint32", "sint64", "fixed32", "fixed64", "sfixed32", "sfixed64",
 ]);
 
-type Resolution =
-  | { readonly ok: true; readonly field: FieldModel; readonly through: readonly FieldModel[] }
-  | { readonly ok: false; readonly reason: string };
-
 /** Walks `key` through the event's message; intermediate segments must be singular messages. */
-export function resolveKeyPath(event: EventModel, catalog: Catalog): Resolution | undefined {
-  if (!event.key) return undefined;
-  let msg = event.message;
-  const through: FieldModel[] = [];
-  for (let i = 0; i < event.key.length; i++) {
-    const seg = event.key[i]!;
-    const field = msg.fields.find((f) => f.name === seg);
-    if (!field) return { ok: false, reason: `${msg.fullName} has no field "${seg}"` };
-    if (i === event.key.length - 1) return { ok: true, field, through };
-    through.push(field);
-    if (field.type.kind !== "message" || field.type.wellKnown) {
-      return { ok: false, reason: `"${seg}" is not a message, so "${event.key.slice(i + 1).join(".")}" cannot be inside it` };
-    }
-    const next = catalog.messages[field.type.typeName];
-    if (!next) return { ok: false, reason: `message ${field.type.typeName} of "${seg}" is not in the catalog` };
-    msg = next;
-  }
-  return undefined;
+export function resolveKeyPath(event: EventModel, catalog: Catalog): FieldPathResolution | undefined {
+  return event.key ? resolveFieldPath(event.message, event.key, catalog) : undefined;
 }
 
 function keyText(e: EventModel): string {

@@ -1,4 +1,5 @@
 /** The one table of lint rules. Order here is documentation order; findings are sorted anyway. */
+import { eventTimeField } from "./event-time-rules.js";
 import { keyMissingField, keyNotScalar } from "./key-rules.js";
 import { ownerMissing } from "./ownership-rules.js";
 import { piiType } from "./pii-rules.js";
@@ -13,6 +14,7 @@ export const LINT_RULES: readonly LintRule[] = [
   topicName,
   keyMissingField,
   keyNotScalar,
+  eventTimeField,
   ownerMissing,
   piiType,
   columnTypeMismatch,

@@ -6,7 +6,7 @@
 import type { Catalog, SourcePosition } from "../../model/catalog.js";
 import type { Severity } from "../../report/index.js";
 
-export type LintCategory = "TOPIC" | "KEY" | "OWNERSHIP" | "PII" | "WAREHOUSE" | "SINK";
+export type LintCategory = "TOPIC" | "KEY" | "OWNERSHIP" | "PII" | "WAREHOUSE" | "SINK" | "EVENT_TIME";
 
 export interface LintHit {
   readonly position: SourcePosition;
