@@ -41,3 +41,8 @@ export class ConfigError extends EvtError {
 export function formatDiagnostic(d: Diagnostic): string {
   return `${d.file}:${d.line}:${d.column}: ${d.message}`;
 }
+
+/** Java, Maven, the Flink jars or the contract classes are missing or broken (evt flink, processor lint). */
+export class FlinkEnvironmentError extends EvtError {
+  override name = "FlinkEnvironmentError";
+}

@@ -54,6 +54,13 @@ export interface HistoryConfig {
   readonly dir: string;
 }
 
+export interface FlinkConfig {
+  /** Emit `java/` (a Maven module compiling the contracts' JVM classes with protoc); false by default. */
+  readonly java: boolean;
+  /** Directory of the processor files `<name>.yaml` (absolute; default `<baseDir>/processors`). */
+  readonly processors: string;
+}
+
 export interface EvtConfig {
   /** Absolute path of the evt.yaml that was read; undefined when running on defaults. */
   readonly file?: string;
@@ -72,6 +79,12 @@ export interface EvtConfig {
   /** Absolute path of the approvals file for breaking changes. */
   readonly approvals: string;
   readonly history: HistoryConfig;
+  /** Declarative processors on Flink (absent in hand-built configs: `flinkConfigOf` fills defaults). */
+  readonly flink?: FlinkConfig;
+}
+
+export function flinkConfigOf(config: Pick<EvtConfig, "flink" | "baseDir">): FlinkConfig {
+  return config.flink ?? { java: false, processors: `${config.baseDir}/${DEFAULTS.processors}` };
 }
 
 export const CONFIG_FILE_NAME = "evt.yaml";
@@ -86,4 +99,5 @@ export const DEFAULTS = {
   approvals: "evt-approvals.yaml",
   history: { table: "EVT.EVT_MIGRATION_HISTORY", dir: ".evt/history" },
   duckdbPath: ".evt/warehouse.duckdb",
+  processors: "processors",
 } as const;

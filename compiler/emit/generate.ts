@@ -12,10 +12,12 @@
  *   duckdb/tables/<SCHEMA>.<TABLE>.sql       the same tables in DuckDB's dialect (local warehouse)
  *   sinks/evt-sinks.json                     runtime sink config (version 1)
  *   sinks/kafka-connect/<SCHEMA>.<TABLE>.json  Snowflake Kafka connector per sink
+ *   flink/tables/<package>.<Message>.sql     Flink SQL source table per event (Kafka, protobuf format)
+ *   java/pom.xml                             (opt-in) Maven module of the JVM message classes (protoc)
  *   catalog.json                             the catalog model (formatVersion 1)
  */
 import path from "node:path";
-import type { BatchConfig } from "../config/schema.js";
+import { DEFAULTS, type BatchConfig } from "../config/schema.js";
 import { EvtError, type Diagnostic } from "../errors.js";
 import type { LoadedContracts } from "../model/build-catalog.js";
 import type { Catalog, EventModel } from "../model/catalog.js";
@@ -29,8 +31,13 @@ import { duckdbTableDdlPath, emitDuckdbTableDdl } from "./duckdb/table-ddl.js";
 import { contractModulePath, contractNames, emitContractModule } from "./ts/contracts.js";
 import { emitIndexModule, INDEX_MODULE_PATH } from "./ts/index-module.js";
 import { runProtocGenEs } from "./ts/protoc-gen-es.js";
+import { emitFlinkTable, flinkTablePath } from "./flink/tables.js";
+import { emitJavaModule, JAVA_MODULE_PATH } from "./java/module.js";
 
-export type OutputKind = "ts-messages" | "ts-contracts" | "snowflake-ddl" | "snowflake-tags" | "duckdb-ddl" | "sink-config" | "kafka-connect" | "catalog";
+
+export type OutputKind =
+  | "ts-messages" | "ts-contracts" | "snowflake-ddl" | "snowflake-tags" | "duckdb-ddl" | "sink-config" | "kafka-connect" | "catalog"
+  | "flink-tables" | "java-module";
 
 export interface OutputFile {
   /** Relative to the output directory, `/`-separated. */
@@ -47,6 +54,10 @@ export interface GenerateOptions {
   readonly database?: string;
   /** Prefix for file names in error diagnostics (the proto root as the user wrote it). */
   readonly displayRoot?: string;
+  /** Kafka bootstrap servers written into the Flink tables (evt.yaml `kafka.brokers`). */
+  readonly bootstrapServers?: string;
+  /** Set (the proto root relative to `<out>/java`) → emit the Java module (evt.yaml `flink.java`). */
+  readonly javaProtoRoot?: string;
 }
 
 export const PII_TAGS_PATH = "snowflake/governance/pii_tags.sql";
@@ -125,7 +136,15 @@ export async function generate(loaded: LoadedContracts, options: GenerateOptions
   out.push({ path: PII_TAGS_PATH, content: emitPiiTags(tables, options.schemaPrefix), kind: "snowflake-tags" });
   out.push({ path: SINK_CONFIG_PATH, content: emitSinkConfig(tables, sinkOptions), kind: "sink-config" });
 
-  // 4. the catalog itself.
+  // 4. Flink SQL tables per event, and the opt-in Java module their protobuf format reads with.
+  for (const e of catalog.events) {
+    out.push({ path: flinkTablePath(e), content: emitFlinkTable(e, catalog, options.bootstrapServers ?? DEFAULTS.kafka.brokers.join(","), topLevel.get(e.file) ?? []), kind: "flink-tables" });
+  }
+  if (options.javaProtoRoot !== undefined) {
+    out.push({ path: JAVA_MODULE_PATH, content: emitJavaModule(options.javaProtoRoot), kind: "java-module" });
+  }
+
+  // 5. the catalog itself.
   out.push({ path: CATALOG_JSON_PATH, content: emitCatalogJson(catalog), kind: "catalog" });
 
   return out.sort(byPath);
