@@ -94,7 +94,7 @@ export interface PlannedColumn {
 
 export type PlanResult =
   | { readonly ok: true; readonly columns: readonly PlannedColumn[]; readonly explain?: string }
-  | { readonly ok: false; readonly stage: "statement" | "query" | "insert"; readonly index: number; readonly message: string; readonly columns?: readonly PlannedColumn[] };
+  | { readonly ok: false; readonly stage: "statement" | "query" | "insert" | "request"; readonly index: number; readonly message: string; readonly columns?: readonly PlannedColumn[] };
 
 function javaArgs(home: FlinkHome, classpath: readonly string[], logFile: string | undefined, heap: string): string[] {
   return [
@@ -125,24 +125,38 @@ function requestFile(request: HelperRequest): { file: string; cleanup: () => voi
   return { file, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** Plans with Flink's own planner: DDL, the SELECT's columns, the optimised INSERT. */
-export async function planOnFlink(home: FlinkHome, classpath: readonly string[], request: HelperRequest): Promise<PlanResult> {
-  const { file, cleanup } = requestFile(request);
-  try {
-    const child = spawn(javaBinary(process.env), [...javaArgs(home, classpath, undefined, "512m"), "plan", file], { stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (err += d.toString()));
-    const code = await exitOf(child);
-    const line = out.trim().split("\n").filter((l) => l.startsWith("{")).pop();
-    if (code !== 0 || !line) {
-      throw new FlinkEnvironmentError(`the Flink planner failed (exit ${code}): ${err.trim().split("\n").slice(-3).join(" ") || "no output"}`);
-    }
-    return JSON.parse(line) as PlanResult;
-  } finally {
-    cleanup();
-  }
+export interface Planner {
+  /** Plans with Flink's own planner: DDL, the SELECT's columns, the optimised INSERT. */
+  plan(request: HelperRequest): Promise<PlanResult>;
+  close(): Promise<void>;
+}
+
+/** One planner JVM answering requests in turn (`serve`): the planner is warm after the first. */
+export function openPlanner(home: FlinkHome, classpath: readonly string[]): Planner {
+  const child = spawn(javaBinary(process.env), [...javaArgs(home, classpath, undefined, "512m"), "serve"], { stdio: ["pipe", "pipe", "pipe"] });
+  let stderr = "";
+  child.stderr!.on("data", (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+  const waiting: { resolve: (r: PlanResult) => void; reject: (e: Error) => void }[] = [];
+  const exited = exitOf(child).then((code) => {
+    const why = new FlinkEnvironmentError(`the Flink planner exited (code ${code}): ${stderr.trim().split("\n").slice(-3).join(" ") || "no output"}`);
+    for (const w of waiting.splice(0)) w.reject(why);
+    return code;
+  });
+  exited.catch(() => undefined);
+  createInterface({ input: child.stdout! }).on("line", (l) => {
+    if (l.startsWith("{")) waiting.shift()?.resolve(JSON.parse(l) as PlanResult);
+  });
+  return {
+    plan: (request) =>
+      new Promise<PlanResult>((resolve, reject) => {
+        waiting.push({ resolve, reject });
+        child.stdin!.write(`${JSON.stringify(request)}\n`);
+      }),
+    close: async () => {
+      child.stdin!.end();
+      await exited.catch(() => undefined);
+    },
+  };
 }
 
 function exitOf(child: ChildProcess): Promise<number> {

@@ -21,7 +21,7 @@ export const PROCESSOR_RULES = {
 
 export type ProcessorRuleId = keyof typeof PROCESSOR_RULES;
 
-/** Runs the planner; injected so lint can be tested and so the JVM is started only when needed. */
+/** Runs the planner (flink-jvm.ts openPlanner); injected so the JVM starts only when a processor needs it. */
 export type Planner = (request: HelperRequest) => Promise<PlanResult>;
 
 function finding(ruleId: ProcessorRuleId, position: SourcePosition, message: string, element: string, end?: { line: number; column: number }): Finding {

@@ -24,6 +24,8 @@ import org.apache.flink.table.catalog.Column;
  *
  *   plan REQUEST.json   run the DDL statements, validate the query, optimise the INSERT; print
  *                       {"ok":true,"columns":[…]} or {"ok":false,"stage":…,"index":…,"message":…}
+ *   serve               read plan requests as JSON lines on stdin, answer each with one line
+ *                       (one warm planner for every processor evt lint checks)
  *   run REQUEST.json    run the DDL and the INSERT on a local MiniCluster; print
  *                       {"event":"started","jobId":…}, then {"event":"finished"} when a bounded
  *                       job ends, or {"event":"failed","message":…} (exit 1)
@@ -37,8 +39,12 @@ public final class EvtFlink {
   private EvtFlink() {}
 
   public static void main(String[] args) throws Exception {
+    if (args.length == 1 && args[0].equals("serve")) {
+      serve();
+      System.exit(0);
+    }
     if (args.length != 2 || !(args[0].equals("plan") || args[0].equals("run"))) {
-      System.err.println("usage: EvtFlink plan|run REQUEST.json");
+      System.err.println("usage: EvtFlink plan|run REQUEST.json | serve");
       System.exit(2);
     }
     JsonNode request = JSON.readTree(Files.readString(new File(args[1]).toPath(), StandardCharsets.UTF_8));
@@ -87,6 +93,18 @@ public final class EvtFlink {
       if (t.getCause() == t) break;
     }
     return sb.toString();
+  }
+
+  private static void serve() throws Exception {
+    java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(System.in, StandardCharsets.UTF_8));
+    for (String line = in.readLine(); line != null; line = in.readLine()) {
+      if (line.isBlank()) continue;
+      try {
+        plan(JSON.readTree(line));
+      } catch (Exception e) {
+        emit(finding("request", 0, e));
+      }
+    }
   }
 
   private static int plan(JsonNode request) throws Exception {
