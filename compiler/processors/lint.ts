@@ -83,7 +83,8 @@ function contractFindings(spec: ProcessorSpec, catalog: Catalog): Finding[] {
   const out: Finding[] = [];
   const check = (contract: string, position: SourcePosition, role: string): void => {
     if (events.has(contract)) return;
-    const near = catalog.events.find((e) => e.message.name === contract.split(".").pop());
+    // a typo usually keeps the package, or a prefix of the name
+    const near = catalog.events.find((e) => e.message.name === contract.split(".").pop() || (contract.length > 3 && e.fullName.startsWith(contract)));
     out.push(finding("EVT_PROCESSOR_CONTRACT", position, `${role} contract ${contract} is not an event of the catalog${near ? ` (did you mean ${near.fullName}?)` : ""}`, spec.name));
   };
   spec.inputs.forEach((i) => check(i.contract, i.position, "input"));
