@@ -9,7 +9,7 @@ import { flinkConfigOf, type EvtConfig } from "../config/schema.js";
 import { EvtError, formatDiagnostic } from "../errors.js";
 import type { Catalog } from "../model/catalog.js";
 import type { Finding } from "../report/index.js";
-import { ensureContractsJar, ensureFlink, flinkHome, helperClasspath, openPlanner, type FlinkHome, type PlannedColumn } from "./flink-jvm.js";
+import { ensureContractsJar, ensureFlink, flinkHome, helperClasspath, openPlanner, type FlinkHome, type HelperRequest, type PlannedColumn } from "./flink-jvm.js";
 import { lintProcessor } from "./lint.js";
 import { processorScript, type ProcessorScript, type ScriptOptions } from "./script.js";
 import type { ProcessorSpec } from "./spec.js";
@@ -85,4 +85,31 @@ export async function planProcessor(config: EvtConfig, catalog: Catalog, name: s
   } finally {
     await planner.close();
   }
+}
+
+export interface RunOptions {
+  /** Absolute checkpoint directory (kept after the job: a later run can restore from it). */
+  readonly checkpoints: string;
+  /** Checkpoint or savepoint directory to resume from. */
+  readonly restore?: string;
+  /** Read the input topics up to their end offsets at start, then finish. */
+  readonly bounded?: boolean;
+}
+
+/** The request `evt flink run` (and bench/flink) hands the MiniCluster. */
+export function runRequest(planned: PlannedProcessor, options: RunOptions): HelperRequest {
+  const statements = options.bounded
+    ? planned.script.statements.map((st) => st.replace("'scan.startup.mode' = 'group-offsets',", "'scan.startup.mode' = 'group-offsets',\n  'scan.bounded.mode' = 'latest-offset',"))
+    : planned.script.statements;
+  return {
+    statements,
+    insert: planned.script.insert,
+    parallelism: planned.spec.parallelism,
+    config: {
+      ...planned.script.settings,
+      "execution.checkpointing.dir": `file://${options.checkpoints}`,
+      "state.backend.type": "hashmap",
+      ...(options.restore ? { "execution.state-recovery.path": options.restore } : {}),
+    },
+  };
 }

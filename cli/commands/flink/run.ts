@@ -3,6 +3,7 @@ import path from "node:path";
 import { Flags } from "@oclif/core";
 import { FlinkEnvironmentError } from "../../../compiler/errors.js";
 import { latestCheckpoint, startOnFlink, type JobEvent } from "../../../compiler/processors/flink-jvm.js";
+import { runRequest } from "../../../compiler/processors/project.js";
 import { EvtCommand, type CommandResult } from "../../base-command.js";
 import { display, planNamed, plannerFlags, processorArg } from "../../flink-processor.js";
 
@@ -38,17 +39,8 @@ export default class FlinkRun extends EvtCommand<typeof FlinkRun> {
       restore = latestCheckpoint(checkpoints);
       if (!restore) throw new FlinkEnvironmentError(`--restore latest: no completed checkpoint under ${display(checkpoints)}`);
     }
-    const settings: Record<string, string> = {
-      ...planned.script.settings,
-      "execution.checkpointing.dir": `file://${checkpoints}`,
-      "state.backend.type": "hashmap",
-      ...(restore ? { "execution.state-recovery.path": path.resolve(restore) } : {}),
-    };
-    const statements = this.flags.bounded
-      ? planned.script.statements.map((s) => s.replace("'scan.startup.mode' = 'group-offsets',", "'scan.startup.mode' = 'group-offsets',\n  'scan.bounded.mode' = 'latest-offset',"))
-      : planned.script.statements;
     const logFile = path.join(path.dirname(checkpoints), "flink.log");
-    const job = startOnFlink(planned.setup.home, planned.setup.classpath, { statements, insert: planned.script.insert, config: settings, parallelism: planned.spec.parallelism }, {
+    const job = startOnFlink(planned.setup.home, planned.setup.classpath, runRequest(planned, { checkpoints, bounded: this.flags.bounded, ...(restore ? { restore: path.resolve(restore) } : {}) }), {
       logFile,
       ...(this.flags.heap ? { heap: this.flags.heap } : {}),
       onEvent: (e: JobEvent) => {
