@@ -7,7 +7,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { javaClassName } from "../../compiler/emit/java/class-names.js";
 import { ensureContractsJar, ensureFlink, flinkHome } from "../../compiler/processors/flink-jvm.js";
 import { compileProto, REPO_ROOT } from "../helpers/compile-proto.js";
@@ -28,13 +28,15 @@ function classesIn(dir: string, prefix = ""): string[] {
 
 describe("JVM class names of the contracts (real protoc)", () => {
   const home = flinkHome();
+  // a fresh machine fetches Flink (~140 MB from Maven Central) here, once for every flink test
+  beforeAll(() => ensureFlink(home), 900_000);
 
   it("match protoc's outer-class naming for tricky file names", async () => {
-    ensureFlink(home);
     const { catalog, dir } = await compileProto(FILES);
     const out = mkdtempSync(path.join(tmpdir(), "evt-protoc-"));
     const include = mkdtempSync(path.join(tmpdir(), "evt-wkt-"));
-    execFileSync("unzip", ["-q", "-o", path.join(home.cache, "libs", "protobuf-java-4.32.1.jar"), "google/protobuf/*.proto", "-d", include]);
+    // the well-known types' .proto files ship inside protobuf-java (jar: the JDK's, always there with javac)
+    execFileSync("jar", ["xf", path.join(home.cache, "libs", "protobuf-java-4.32.1.jar")], { cwd: include });
     execFileSync(path.join(home.cache, "bin", "protoc"), [`-I${dir}`, `-I${include}`, `--java_out=${out}`, ...Object.keys(FILES), "evt/v1/options.proto"], { cwd: dir });
     const outers = new Set(classesIn(out));
     for (const e of catalog.events) {
@@ -47,10 +49,9 @@ describe("JVM class names of the contracts (real protoc)", () => {
   }, 300_000);
 
   it("name classes that exist in the example catalog's jar (Flink tables and Kafka Connect configs)", () => {
-    ensureFlink(home);
     const jar = ensureContractsJar(home, path.join(REPO_ROOT, "generated", "java", "pom.xml"), path.join(REPO_ROOT, "proto"));
     expect(existsSync(jar)).toBe(true);
-    const entries = new Set(execFileSync("unzip", ["-Z1", jar], { encoding: "utf8" }).split("\n"));
+    const entries = new Set(execFileSync("jar", ["tf", jar], { encoding: "utf8" }).split("\n"));
     const named = new Set<string>();
     const dir = path.join(REPO_ROOT, "generated");
     for (const f of readdirSync(path.join(dir, "sinks", "kafka-connect"))) {
