@@ -4,7 +4,7 @@
  * at its file:line:col in the YAML, and lint exits 1. The example processors lint clean.
  */
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -61,5 +61,24 @@ describe("evt lint: processor files (Flink planner)", () => {
     expect(r.status).toBe(1);
     const { line, column } = positionOf(CASES["unknown-input.yaml"].text, CASES["unknown-input.yaml"].mark);
     expect(r.stdout).toContain(`processors/unknown-input.yaml:${line}:${column}: EVT_PROCESSOR_CONTRACT`);
+  }, 450_000);
+
+  it("evt flink plan writes the SQL script and jar list; a processor with findings exits 2 with its position", () => {
+    const out = path.join(cwd, "plan");
+    const r = spawnSync(process.execPath, [path.join(REPO_ROOT, "bin", "run.js"), "flink", "plan", "sessionize", "--out", out], { cwd, encoding: "utf8", timeout: 420_000 });
+    expect(r.status, r.stderr).toBe(0);
+    const sql = readFileSync(path.join(out, "sessionize.sql"), "utf8");
+    expect(sql).toContain("SET 'table.local-time-zone' = 'UTC';");
+    expect(sql).toContain("CREATE TABLE `page_viewed` (");
+    expect(sql).toContain("CREATE TABLE `evt_output` (");
+    expect(sql).toMatch(/INSERT INTO `evt_output` \(.*`headers`\)/);
+    const jars = readFileSync(path.join(out, "sessionize.jars.txt"), "utf8").trim().split("\n");
+    expect(jars.map((j) => path.basename(j))).toEqual(["flink-sql-connector-kafka-5.0.0-2.2.jar", "flink-protobuf-2.2.0.jar", "protobuf-java-4.32.1.jar", "evt-contracts-1.jar"]);
+    for (const j of jars) expect(existsSync(j), j).toBe(true);
+
+    const bad = spawnSync(process.execPath, [path.join(REPO_ROOT, "bin", "run.js"), "flink", "plan", "unknown-input"], { cwd, encoding: "utf8", timeout: 420_000 });
+    expect(bad.status).toBe(2);
+    const { line, column } = positionOf(CASES["unknown-input.yaml"].text, CASES["unknown-input.yaml"].mark);
+    expect(bad.stderr).toContain(`processors/unknown-input.yaml:${line}:${column}`);
   }, 450_000);
 });
