@@ -58,3 +58,8 @@ export class OutputOwnershipError extends EvtError {
     super(message);
   }
 }
+
+/** Java, Maven, the Flink jars or the contract classes are missing or broken (evt flink, processor lint). */
+export class FlinkEnvironmentError extends EvtError {
+  override name = "FlinkEnvironmentError";
+}

@@ -12,6 +12,7 @@ import {
   CONFIG_FILE_NAME,
   DEFAULTS,
   type EvtConfig,
+  type FlinkConfig,
   type HistoryConfig,
   type KafkaConfig,
   type SnowflakeConfig,
@@ -231,7 +232,20 @@ function history(ctx: Ctx, pair: Pair<Node, Node | null> | undefined, baseDir: s
   return { table, dir: path.resolve(baseDir, str(ctx, e, "dir", "history.dir") ?? d.dir) };
 }
 
-const TOP_KEYS = ["proto", "protoRoots", "out", "runtimeImport", "warehouse", "kafka", "snowflake", "approvals", "history", "metrics"];
+function flink(ctx: Ctx, pair: Pair<Node, Node | null> | undefined, baseDir: string): FlinkConfig {
+  if (!pair) return { java: false, processors: path.resolve(baseDir, DEFAULTS.processors) };
+  const e = entries(ctx, pair.value, "flink", ["java", "processors"]);
+  const javaPair = e.get("java");
+  let java = false;
+  if (javaPair) {
+    const v = scalarValue(ctx, javaPair, "flink.java");
+    if (typeof v !== "boolean") throw at(ctx, javaPair.value, "flink.java", "must be true or false");
+    java = v;
+  }
+  return { java, processors: path.resolve(baseDir, str(ctx, e, "processors", "flink.processors") ?? DEFAULTS.processors) };
+}
+
+const TOP_KEYS = ["proto", "protoRoots", "out", "runtimeImport", "warehouse", "kafka", "snowflake", "approvals", "history", "metrics", "flink"];
 
 /** Validates a parsed document; exported for tests that start from YAML text. */
 export function parseConfig(text: string, file: string, baseDir: string): EvtConfig {
@@ -261,6 +275,7 @@ export function parseConfig(text: string, file: string, baseDir: string): EvtCon
     approvals: path.resolve(baseDir, str(ctx, top, "approvals", "approvals") ?? DEFAULTS.approvals),
     history: history(ctx, top.get("history"), baseDir),
     ...metrics(ctx, top.get("metrics")),
+    flink: flink(ctx, top.get("flink"), baseDir),
   };
 }
 

@@ -58,6 +58,13 @@ export interface HistoryConfig {
   readonly dir: string;
 }
 
+export interface FlinkConfig {
+  /** Emit `java/` (a Maven module compiling the contracts' JVM classes with protoc); false by default. */
+  readonly java: boolean;
+  /** Directory of the processor files `<name>.yaml` (absolute; default `<baseDir>/processors`). */
+  readonly processors: string;
+}
+
 export interface EvtConfig {
   /** Absolute path of the evt.yaml that was read; undefined when running on defaults. */
   readonly file?: string;
@@ -78,6 +85,12 @@ export interface EvtConfig {
   readonly history: HistoryConfig;
   /** `metrics.port`: where `evt run` serves /metrics, /healthz, /readyz (absent: no ops endpoint). */
   readonly metrics?: { readonly port?: number };
+  /** Declarative processors on Flink (absent in hand-built configs: `flinkConfigOf` fills defaults). */
+  readonly flink?: FlinkConfig;
+}
+
+export function flinkConfigOf(config: Pick<EvtConfig, "flink" | "baseDir">): FlinkConfig {
+  return config.flink ?? { java: false, processors: `${config.baseDir}/${DEFAULTS.processors}` };
 }
 
 export const CONFIG_FILE_NAME = "evt.yaml";
@@ -92,4 +105,5 @@ export const DEFAULTS = {
   approvals: "evt-approvals.yaml",
   history: { table: "EVT.EVT_MIGRATION_HISTORY", dir: ".evt/history" },
   duckdbPath: ".evt/warehouse.duckdb",
+  processors: "processors",
 } as const;

@@ -12,7 +12,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSy
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import type { EvtConfig } from "../config/schema.js";
+import { flinkConfigOf, type EvtConfig } from "../config/schema.js";
 import type { OutputFile, OutputKind } from "./generate.js";
 import { assertOutputLocation, contentHashes, diffOutput, fileStamps, isClean, MANIFEST_FILE, ownedOutput, sha256, writeOutput, type OutputDiff } from "./write-output.js";
 import { EVT_VERSION } from "./header.js";
@@ -70,7 +70,7 @@ const DEPENDENCIES = ["@bufbuild/buf", "@bufbuild/protobuf", "@bufbuild/protoc-g
 export function inputFingerprint(config: EvtConfig): string {
   const h = sha256Stream();
   h.add(`format ${CACHE_FORMAT} evt ${EVT_VERSION}\n`);
-  h.add(JSON.stringify({ runtimeImport: config.runtimeImport, warehouse: config.warehouse }) + "\n");
+  h.add(JSON.stringify({ runtimeImport: config.runtimeImport, warehouse: config.warehouse, brokers: config.kafka.brokers, java: flinkConfigOf(config).java }) + "\n");
   walkFiles(config.protoRoot, (rel, abs) => h.add(`proto ${rel} ${sha256(readFileSync(abs))}\n`));
   // The generator's own code (compiler/ as it runs: sources under tsx, dist/ when built): size and mtime suffice.
   const compilerDir = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
@@ -122,7 +122,7 @@ function countKinds(kinds: Iterable<OutputKind>): Partial<Record<OutputKind, num
 }
 
 /** Loads the contracts and generates every output file (no I/O on the output directory). */
-export async function generateFiles(config: EvtConfig, displayRoot?: string): Promise<OutputFile[]> {
+export async function generateFiles(config: EvtConfig, displayRoot?: string, outDir?: string): Promise<OutputFile[]> {
   // buf compiles in its own process: load the generator (protobuf-es, protoc-gen-es, the model) meanwhile.
   const { buildDescriptorSet } = await import("../load/buf-build.js");
   const [{ set }, { catalogFromDescriptorSet }, { generate }, { canonicalFileOrder }] = await Promise.all([
@@ -138,6 +138,8 @@ export async function generateFiles(config: EvtConfig, displayRoot?: string): Pr
     batch: config.warehouse.batch,
     ...(config.warehouse.database ? { database: config.warehouse.database } : {}),
     displayRoot: displayRoot ?? (path.relative(process.cwd(), config.protoRoot) || "."),
+    bootstrapServers: config.kafka.brokers.join(","),
+    ...(flinkConfigOf(config).java ? { javaProtoRoot: path.relative(path.join(outDir ?? config.out, "java"), config.protoRoot) } : {}),
   });
 }
 
@@ -168,7 +170,7 @@ export async function runGenerate(options: GenerateRunOptions): Promise<Generate
     }
   }
 
-  const files = await generateFiles(config, options.displayRoot);
+  const files = await generateFiles(config, options.displayRoot, outDir);
   const hashes = contentHashes(files);
   const diff = diffOutput(outDir, hashes);
   const written = options.check ? false : writeOutput(outDir, files, diff, { force: options.force ?? false });

@@ -15,10 +15,12 @@
  *   ingest/routes.json                       the collector's route table (public events; only when there are any)
  *   web/{tracker,events,index}.ts            typed web tracker of the public events (only when there are any)
  *   monitoring/evt-alerts.yaml               Prometheus alerting rules from the contracts' SLOs
+ *   flink/tables/<package>.<Message>.sql     Flink SQL source table per event (Kafka, protobuf format)
+ *   java/pom.xml                             (opt-in) Maven module of the JVM message classes (protoc)
  *   catalog.json                             the catalog model (formatVersion 1)
  */
 import path from "node:path";
-import type { BatchConfig } from "../config/schema.js";
+import { DEFAULTS, type BatchConfig } from "../config/schema.js";
 import { EvtError, type Diagnostic } from "../errors.js";
 import type { LoadedContracts } from "../model/build-catalog.js";
 import type { Catalog, EventModel } from "../model/catalog.js";
@@ -38,7 +40,13 @@ import { runProtocGenEs } from "./ts/protoc-gen-es.js";
 import { emitIngestRoutes, INGEST_ROUTES_PATH } from "./ingest/routes.js";
 import { emitWebEvents, emitWebIndex, emitWebTracker, publicEvents, WEB_EVENTS_PATH, WEB_INDEX_PATH, WEB_TRACKER_PATH } from "./web/tracker-module.js";
 
-export type OutputKind = "ts-messages" | "ts-contracts" | "snowflake-ddl" | "snowflake-tags" | "duckdb-ddl" | "sink-config" | "kafka-connect" | "catalog" | "ingest-routes" | "web-tracker" | "alert-rules";
+import { emitFlinkTable, flinkTablePath } from "./flink/tables.js";
+import { emitJavaModule, JAVA_MODULE_PATH } from "./java/module.js";
+
+
+export type OutputKind =
+  | "ts-messages" | "ts-contracts" | "snowflake-ddl" | "snowflake-tags" | "duckdb-ddl" | "sink-config" | "kafka-connect" | "catalog"
+  | "ingest-routes" | "web-tracker" | "alert-rules" | "flink-tables" | "java-module";
 
 export interface OutputFile {
   /** Relative to the output directory, `/`-separated. */
@@ -55,6 +63,10 @@ export interface GenerateOptions {
   readonly database?: string;
   /** Prefix for file names in error diagnostics (the proto root as the user wrote it). */
   readonly displayRoot?: string;
+  /** Kafka bootstrap servers written into the Flink tables (evt.yaml `kafka.brokers`). */
+  readonly bootstrapServers?: string;
+  /** Set (the proto root relative to `<out>/java`) → emit the Java module (evt.yaml `flink.java`). */
+  readonly javaProtoRoot?: string;
 }
 
 export const PII_TAGS_PATH = "snowflake/governance/pii_tags.sql";
@@ -157,7 +169,15 @@ export async function generate(loaded: LoadedContracts, options: GenerateOptions
 
   out.push({ path: ALERT_RULES_PATH, content: emitAlertRules(tables), kind: "alert-rules" });
 
-  // 5. the catalog itself.
+  // 5. Flink SQL tables per event, and the opt-in Java module their protobuf format reads with.
+  for (const e of catalog.events) {
+    out.push({ path: flinkTablePath(e), content: emitFlinkTable(e, catalog, options.bootstrapServers ?? DEFAULTS.kafka.brokers.join(","), topLevel.get(e.file) ?? []), kind: "flink-tables" });
+  }
+  if (options.javaProtoRoot !== undefined) {
+    out.push({ path: JAVA_MODULE_PATH, content: emitJavaModule(options.javaProtoRoot), kind: "java-module" });
+  }
+
+  // 6. the catalog itself.
   out.push({ path: CATALOG_JSON_PATH, content: emitCatalogJson(catalog), kind: "catalog" });
 
   return out.sort(byPath);

@@ -331,6 +331,7 @@ function eventModel(msg: DescMessage, message: MessageModel, positions: SourceIn
     message,
     topic: opt.topic,
     ...(opt.key ? { key: opt.key.split(".") } : {}),
+    ...(opt.eventTime ? { eventTime: opt.eventTime.split(".") } : {}),
     owner: opt.owner,
     compatibility: compatibilityOf(opt.compatibility),
     sinks: opt.sink.map(

@@ -170,6 +170,8 @@ export interface EventModel {
   readonly topic: string;
   /** Key field path as proto field names (`["courier", "courier_id"]`); absent → null key. */
   readonly key?: readonly string[];
+  /** Path of the Timestamp field holding the event time (`event_time`); absent → the `ce_time` header. */
+  readonly eventTime?: readonly string[];
   readonly owner: string;
   readonly compatibility: CompatibilityMode;
   readonly sinks: readonly SinkModel[];

@@ -2,12 +2,14 @@
 /* eslint-disable */
 
 import { ButtonClickedContract, PageViewedContract, SearchPerformedContract } from "./clickstream/v1/clickstream_evt.js";
+import { SessionSummarizedContract } from "./clickstream/v1/sessions_evt.js";
 import { CourierLocationUpdatedContract, CourierShiftEndedContract, CourierShiftStartedContract } from "./courier/v1/courier_evt.js";
 import { DeliveryAssignedContract, DeliveryCompletedContract, DeliveryEtaUpdatedContract } from "./deliveries/v1/deliveries_evt.js";
 import { OrderCancelledContract, OrderPlacedContract, OrderStatusChangedContract } from "./orders/v1/orders_evt.js";
 import { PaymentAuthorizedContract, PaymentCapturedContract, RefundIssuedContract } from "./payments/v1/payments_evt.js";
 
 export * from "./clickstream/v1/clickstream_evt.js";
+export * from "./clickstream/v1/sessions_evt.js";
 export * from "./courier/v1/courier_evt.js";
 export * from "./deliveries/v1/deliveries_evt.js";
 export * from "./orders/v1/orders_evt.js";
@@ -18,6 +20,7 @@ export const catalog = [
   ButtonClickedContract,
   PageViewedContract,
   SearchPerformedContract,
+  SessionSummarizedContract,
   CourierLocationUpdatedContract,
   CourierShiftEndedContract,
   CourierShiftStartedContract,

@@ -5,36 +5,19 @@
  *
  * Values are raw protobuf (CloudEvents binary mode, no Schema Registry framing), so the value
  * converter is the community protobuf converter, which decodes with the compiled Java class of the
- * message (protoc's default Java naming; java_package / java_outer_classname are not read).
+ * message (protoc's default Java naming, java/class-names.ts; the classes come from generated/java).
  * Caveats (docs/warehouse-mapping.md): this path loses uint64 values above 2^63-1, and with
  * schematization the connector names columns after the record's fields, so `column` renames and
  * `flatten_nested` columns are not filled by it; the evt sink is the exact path.
  */
 import type { EventModel } from "../../model/catalog.js";
 import type { SinkTable } from "../../warehouse/sink-table.js";
+import { javaClassName } from "../java/class-names.js";
 import { jsonText } from "../json-text.js";
 import type { SinkConfigOptions } from "./sink-config.js";
 
 export function kafkaConnectPath(t: SinkTable): string {
   return `sinks/kafka-connect/${t.schema}.${t.table}.json`;
-}
-
-function pascal(s: string): string {
-  return s
-    .split(/[^A-Za-z0-9]+/)
-    .filter(Boolean)
-    .map((p) => p[0]!.toUpperCase() + p.slice(1))
-    .join("");
-}
-
-/** protoc's default Java class of a message: `<package>.<FileOuterClass>$<Msg>[$<Nested>]`. */
-export function javaClassName(event: EventModel, fileMessageNames: readonly string[]): string {
-  const base = event.file.split("/").pop()!.replace(/\.proto$/, "");
-  let outer = pascal(base.replace(/_/g, "-"));
-  if (fileMessageNames.includes(outer)) outer += "OuterClass";
-  const pkg = event.message.package;
-  const relative = pkg ? event.fullName.slice(pkg.length + 1) : event.fullName;
-  return `${pkg ? `${pkg}.` : ""}${outer}$${relative.split(".").join("$")}`;
 }
 
 export function emitKafkaConnect(t: SinkTable, options: SinkConfigOptions, fileMessageNames: readonly string[]): string {

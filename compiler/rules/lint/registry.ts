@@ -1,6 +1,7 @@
 /** The one table of lint rules. Order here is documentation order; findings are sorted anyway. */
 import { ingestSensitive, ingestSourceName, ingestSourcesWithoutPublic } from "./ingest-rules.js";
 import { keyMayBeUnset, keyMissingField, keyNotScalar, keyPiiRule } from "./key-rules.js";
+import { eventTimeField } from "./event-time-rules.js";
 import { ownerMissing } from "./ownership-rules.js";
 import { piiType } from "./pii-rules.js";
 import type { LintRule } from "./rule.js";
@@ -17,6 +18,7 @@ export const LINT_RULES: readonly LintRule[] = [
   keyNotScalar,
   keyMayBeUnset,
   keyPiiRule,
+  eventTimeField,
   ownerMissing,
   piiType,
   columnTypeMismatch,

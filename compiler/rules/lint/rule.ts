@@ -6,7 +6,7 @@
 import type { Catalog, SourcePosition } from "../../model/catalog.js";
 import type { Severity } from "../../report/index.js";
 
-export type LintCategory = "TOPIC" | "KEY" | "OWNERSHIP" | "PII" | "WAREHOUSE" | "SINK" | "INGEST" | "SLO";
+export type LintCategory = "TOPIC" | "KEY" | "OWNERSHIP" | "PII" | "WAREHOUSE" | "SINK" | "INGEST" | "SLO" | "EVENT_TIME";
 
 export interface LintHit {
   readonly position: SourcePosition;

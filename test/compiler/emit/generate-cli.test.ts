@@ -12,6 +12,8 @@ import { runEvt } from "../../helpers/run-cli.js";
 function project(): string {
   const dir = mkdtempSync(path.join(tmpdir(), "evt-gen-"));
   cpSync(path.join(REPO_ROOT, "proto"), path.join(dir, "proto"), { recursive: true });
+  // as the repository's own evt.yaml: the committed generated/ includes the opt-in java/ module
+  writeFileSync(path.join(dir, "evt.yaml"), "flink:\n  java: true\n");
   return dir;
 }
 
@@ -34,8 +36,8 @@ describe("evt generate", () => {
     const first = runEvt(["generate"], { cwd });
     expect(first.stderr).toBe("");
     expect(first.code).toBe(0);
-    expect(first.stdout).toMatch(/snowflake-ddl\s+15/);
-    expect(first.stdout).toMatch(/duckdb-ddl\s+15/);
+    expect(first.stdout).toMatch(/snowflake-ddl\s+16/);
+    expect(first.stdout).toMatch(/duckdb-ddl\s+16/);
     const n = snapshot(path.join(REPO_ROOT, "generated")).size - 1; // the committed output is the golden (minus its manifest)
     expect(first.stdout).toMatch(new RegExp(`wrote ${n} files to generated \\(${n} new, 0 changed, 0 removed\\) in \\d+\\.\\d\\d s`));
     const before = snapshot(path.join(cwd, "generated"));

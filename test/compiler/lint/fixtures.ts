@@ -27,11 +27,12 @@ export interface RuleFixture {
 }
 
 /** An event message with sensible defaults; override any option text. */
-export function event(name: string, opts: { topic?: string | null; key?: string; owner?: string | null; sinks?: string[]; body?: string } = {}): string {
+export function event(name: string, opts: { topic?: string | null; key?: string; owner?: string | null; sinks?: string[]; body?: string; eventTime?: string } = {}): string {
   const lines = [
     opts.topic === null ? "" : `topic: "${opts.topic ?? `t.${name.toLowerCase()}.v1`}"`,
     opts.key !== undefined ? `key: "${opts.key}"` : "",
     opts.owner === null ? "" : `owner: "${opts.owner ?? "team-a"}"`,
+    opts.eventTime !== undefined ? `event_time: "${opts.eventTime}"` : "",
     ...(opts.sinks ?? []).map((s) => `sink: { ${s} }`),
   ].filter(Boolean);
   return `
@@ -105,6 +106,14 @@ export const LINT_FIXTURES: Readonly<Record<string, RuleFixture>> = {
       { proto: event("A", { key: "kind", body: "  Kind kind = 1;" }) + "enum Kind { KIND_UNSPECIFIED = 0; KIND_A = 1; }\n", expect: [{ at: OPT }] },
     ],
     near: [event("A", { key: "store_id", body: "  int64 store_id = 1;" }) + event("B", { key: "id" })],
+  },
+  EVT_EVENT_TIME_FIELD: {
+    trips: [
+      { proto: event("A", { eventTime: "missing" }), expect: [{ at: OPT }] },
+      { proto: event("A", { eventTime: "took", body: "  google.protobuf.Duration took = 1;" }), expect: [{ at: OPT }] },
+      { proto: event("A", { eventTime: "at", body: "  int64 at = 1;" }), expect: [{ at: OPT }] },
+    ],
+    near: ['import "google/protobuf/timestamp.proto";\n' + event("A", { eventTime: "meta.at", body: "  Meta meta = 1;" }) + "message Meta { google.protobuf.Timestamp at = 1; }\n"],
   },
   EVT_OWNER_MISSING: {
     trips: [{ proto: event("A", { owner: null }), expect: [{ at: OPT }] }],
