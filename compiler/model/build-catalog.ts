@@ -39,7 +39,8 @@ import {
 } from "@bufbuild/protobuf/wkt";
 import { buildDescriptorSetBytes } from "../load/buf-build.js";
 import { decodeDescriptorSet, sameBytes, type DecodedDescriptorSet, type DescriptorReuse, type TypeContext } from "../load/descriptor-set.js";
-import { sourceLocationsOf, type SourceLocation, type SourceLocations } from "../load/source-info.js";
+import { sourceLocationsOf, type SourceLocations } from "../load/source-info.js";
+import { fileName, SourceIndex, withTokens } from "./source-index.js";
 import {
   event as eventOption,
   EventOptions_Compatibility,
@@ -63,6 +64,7 @@ import type {
   ScalarType,
   SinkModel,
   SourcePosition,
+  Tokens,
   WellKnownType,
 } from "./catalog.js";
 
@@ -211,7 +213,7 @@ function buildCatalog(
 // Elements
 
 function messageModel(msg: DescMessage, positions: SourceIndex): MessageModel {
-  return {
+  return withTokens<MessageModel>({
     fullName: msg.typeName,
     name: msg.name,
     file: fileName(msg.file),
@@ -223,12 +225,12 @@ function messageModel(msg: DescMessage, positions: SourceIndex): MessageModel {
     comment: positions.commentOf(msg),
     position: positions.of(msg),
     jsonFormat: jsonFormatOf(msg),
-  };
+  }, { jsonFormat: positions.token(msg, "7.12.6") });
 }
 
 function fieldModel(f: DescField, positions: SourceIndex): FieldModel {
   const opts = hasOption(f, fieldOption) ? getOption(f, fieldOption) : undefined;
-  return {
+  return withTokens<FieldModel>({
     name: f.name,
     localName: f.localName,
     jsonName: f.jsonName,
@@ -244,8 +246,25 @@ function fieldModel(f: DescField, positions: SourceIndex): FieldModel {
     ...(opts?.columnType ? { columnType: opts.columnType } : {}),
     comment: positions.commentOf(f),
     position: positions.of(f),
+    ...(delimitedOf(f) ? { delimited: true as const } : {}),
     ...(isFieldSet(f.proto, FieldDescriptorProtoSchema.field.defaultValue) ? { defaultValue: f.proto.defaultValue } : {}),
+  }, fieldTokens(f, positions));
+}
+
+/** buf's token positions: the type name for message/enum/map fields, the scalar type otherwise. */
+function fieldTokens(f: DescField, positions: SourceIndex): Tokens {
+  const named = f.fieldKind === "message" || f.fieldKind === "enum" || f.fieldKind === "map" || (f.fieldKind === "list" && f.listKind !== "scalar");
+  return {
+    name: positions.token(f, "1"),
+    type: positions.token(f, named ? "6" : "5") ?? positions.token(f, "5"),
+    default: positions.token(f, "7"),
+    jsonName: positions.token(f, "10"),
+    messageEncoding: positions.token(f, "8.21.5"),
   };
+}
+
+function delimitedOf(f: DescField): boolean {
+  return (f.fieldKind === "message" || (f.fieldKind === "list" && f.listKind === "message")) && f.delimitedEncoding;
 }
 
 function cardinalityOf(f: DescField): FieldModel["cardinality"] {
@@ -255,18 +274,20 @@ function cardinalityOf(f: DescField): FieldModel["cardinality"] {
 }
 
 function enumModel(en: DescEnum, positions: SourceIndex): EnumModel {
-  return {
+  return withTokens<EnumModel>({
     fullName: en.typeName,
     name: en.name,
     file: fileName(en.file),
     package: en.file.proto.package ?? "",
-    values: en.values.map((v) => ({ name: v.name, number: v.number, comment: positions.commentOf(v), position: positions.of(v) })),
+    values: en.values.map((v) =>
+      withTokens({ name: v.name, number: v.number, comment: positions.commentOf(v), position: positions.of(v) }, { name: positions.token(v, "1"), number: positions.token(v, "2") }),
+    ),
     reservedRanges: en.proto.reservedRange.map((r) => ({ start: r.start ?? 0, end: r.end ?? 0 })), // enum ranges are inclusive
     reservedNames: [...en.proto.reservedName],
     comment: positions.commentOf(en),
     position: positions.of(en),
     jsonFormat: jsonFormatOf(en),
-  };
+  }, { jsonFormat: positions.token(en, "3.7.6") });
 }
 
 function fileModelOf(file: DescFile, positions: SourceIndex): FileModel {
@@ -290,7 +311,7 @@ function serviceModel(svc: DescService, positions: SourceIndex): ServiceModel {
     fullName: svc.typeName,
     name: svc.name,
     file: fileName(svc.file),
-    methods: svc.methods.map((m) => ({
+    methods: svc.methods.map((m) => withTokens({
       name: m.name,
       input: m.input.typeName,
       output: m.output.typeName,
@@ -298,7 +319,7 @@ function serviceModel(svc: DescService, positions: SourceIndex): ServiceModel {
       serverStreaming: m.methodKind === "server_streaming" || m.methodKind === "bidi_streaming",
       idempotency: IDEMPOTENCY[m.idempotency],
       position: positions.of(m),
-    })),
+    }, { name: positions.token(m, "1"), input: positions.token(m, "2"), output: positions.token(m, "3"), idempotency: positions.token(m, "4.34") })),
     position: positions.of(svc),
   };
 }
@@ -511,97 +532,6 @@ function rememberModels(top: DescMessage | DescEnum, key: string, context: TypeC
   if (context && locations) subtreeModels.set(top.proto, { file: context.file, locations, displayRoot, models });
 }
 
-function fileName(file: DescFile): string {
-  return file.proto.name ?? `${file.name}.proto`;
-}
-
-type Located = DescMessage | DescField | DescEnum | DescEnumValue | DescService | DescMethod;
-
-/**
- * Source info by element: one walk over each FileDescriptorProto assigns every descriptor its
- * source path key ("4.0.2.1"); the locations (compiler/load/source-info.ts) are indexed by the
- * same keys. (protoplugin's getComments searches all locations per call: quadratic on large catalogs.)
- */
-class SourceIndex {
-  private readonly keys = new WeakMap<object, string>();
-  private readonly byFile = new Map<string, { readonly display: string; readonly locations: SourceLocations }>();
-
-  constructor(
-    set: FileDescriptorSet,
-    locations: readonly SourceLocations[],
-    private readonly displayRoot: string,
-  ) {
-    set.file.forEach((f, i) => {
-      const name = f.name ?? "";
-      this.byFile.set(name, { display: this.displayOf(name), locations: locations[i] ?? new Map() });
-      f.messageType.forEach((m, i) => this.walkMessage(m, `4.${i}`));
-      f.enumType.forEach((e, i) => this.walkEnum(e, `5.${i}`));
-      f.service.forEach((svc, i) => {
-        this.keys.set(svc, `6.${i}`);
-        svc.method.forEach((m, j) => this.keys.set(m, `6.${i}.2.${j}`));
-      });
-    });
-  }
-
-  keyOf(desc: Located): string {
-    return this.keys.get(desc.proto) ?? "";
-  }
-
-  of(desc: Located): SourcePosition {
-    const file = fileOf(desc);
-    return this.at(file, this.keyOf(desc)) ?? this.fileStart(file);
-  }
-
-  commentOf(desc: Located): string {
-    return this.location(fileOf(desc), this.keyOf(desc))?.comment ?? "";
-  }
-
-  fileStart(file: DescFile): SourcePosition {
-    return { file: this.display(file), line: 1, column: 1 };
-  }
-
-  at(file: DescFile, key: string): SourcePosition | undefined {
-    const loc = this.location(file, key);
-    return loc && { file: this.display(file), line: loc.line, column: loc.column };
-  }
-
-  private location(file: DescFile, key: string): SourceLocation | undefined {
-    return this.byFile.get(fileName(file))?.locations.get(key);
-  }
-
-  private display(file: DescFile): string {
-    const name = fileName(file);
-    return this.byFile.get(name)?.display ?? this.displayOf(name);
-  }
-
-  private displayOf(name: string): string {
-    return this.displayRoot ? path.join(this.displayRoot, name) : name;
-  }
-
-  private walkMessage(m: DescriptorProto, p: string): void {
-    this.keys.set(m, p);
-    m.field.forEach((f, i) => this.keys.set(f, `${p}.2.${i}`));
-    m.nestedType.forEach((n, i) => this.walkMessage(n, `${p}.3.${i}`));
-    m.enumType.forEach((e, i) => this.walkEnum(e, `${p}.4.${i}`));
-  }
-
-  private walkEnum(e: EnumDescriptorProto, p: string): void {
-    this.keys.set(e, p);
-    e.value.forEach((v, i) => this.keys.set(v, `${p}.2.${i}`));
-  }
-}
-
-function fileOf(desc: Located): DescFile {
-  switch (desc.kind) {
-    case "field":
-      return desc.parent.file;
-    case "enum_value":
-    case "rpc":
-      return desc.parent.file;
-    default:
-      return desc.file;
-  }
-}
 
 function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;

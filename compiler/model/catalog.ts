@@ -12,6 +12,27 @@ export interface SourcePosition {
   readonly column: number;
 }
 
+/**
+ * Where the tokens of an element are, for findings that point where buf points (a field's name,
+ * type, `default` / `json_name` option; an enum value's number; an RPC's types; a `features`
+ * option). Attached as a non-enumerable `tokens` property (model/source-index.ts `withTokens`):
+ * rules read it, catalog.json and equality of models ignore it.
+ */
+export interface Tokens {
+  readonly name?: SourcePosition;
+  readonly number?: SourcePosition;
+  readonly type?: SourcePosition;
+  readonly default?: SourcePosition;
+  readonly jsonName?: SourcePosition;
+  readonly input?: SourcePosition;
+  readonly output?: SourcePosition;
+  readonly idempotency?: SourcePosition;
+  /** The `features.json_format` option of a message or enum. */
+  readonly jsonFormat?: SourcePosition;
+  /** The `features.message_encoding` option of a field. */
+  readonly messageEncoding?: SourcePosition;
+}
+
 export type ScalarType =
   | "double" | "float"
   | "int32" | "int64" | "uint32" | "uint64"
@@ -60,6 +81,9 @@ export interface FieldModel {
   /** Leading comment, trimmed; "" when none. */
   readonly comment: string;
   readonly position: SourcePosition;
+  readonly tokens?: Tokens;
+  /** Message fields encoded as groups (proto2 `group`, editions `features.message_encoding = DELIMITED`). */
+  readonly delimited?: true;
   /** proto2 `[default = …]` as written in the descriptor (absent when none is declared). */
   readonly defaultValue?: string;
 }
@@ -85,6 +109,7 @@ export interface MessageModel {
   readonly oneofs: readonly { readonly name: string; readonly fields: readonly string[] }[];
   readonly comment: string;
   readonly position: SourcePosition;
+  readonly tokens?: Tokens;
   readonly jsonFormat?: JsonFormat;
 }
 
@@ -100,9 +125,11 @@ export interface EnumModel {
     readonly number: number;
     readonly comment: string;
     readonly position: SourcePosition;
+    readonly tokens?: Tokens;
   }[];
   readonly comment: string;
   readonly position: SourcePosition;
+  readonly tokens?: Tokens;
   readonly jsonFormat?: JsonFormat;
 }
 
@@ -129,6 +156,7 @@ export interface ServiceModel {
     readonly serverStreaming: boolean;
     readonly idempotency: "IDEMPOTENCY_UNKNOWN" | "NO_SIDE_EFFECTS" | "IDEMPOTENT";
     readonly position: SourcePosition;
+    readonly tokens?: Tokens;
   }[];
   readonly position: SourcePosition;
 }

@@ -1,5 +1,5 @@
 /** Shared wording and small lookups for compatibility rules (past-tense messages, positions). */
-import type { Catalog, FieldModel, FieldType, NumberRange, SourcePosition } from "../../model/catalog.js";
+import type { Catalog, FieldModel, FieldType, NumberRange, SourcePosition, Tokens } from "../../model/catalog.js";
 import { survivingParent } from "./pairing.js";
 import type { Direction } from "./types.js";
 
@@ -59,4 +59,9 @@ export function deletionPosition(after: Catalog, fullName: string, file: string,
   if (parent) return after.messages[parent]!.position;
   const f = after.fileModels?.[file];
   return f ? f.packagePosition : old;
+}
+
+/** Where buf points for `token` of an element (its name, type, an option…), else the element. */
+export function tokenAt(el: { readonly position: SourcePosition; readonly tokens?: Tokens }, token: keyof Tokens): SourcePosition {
+  return el.tokens?.[token] ?? el.position;
 }

@@ -48,6 +48,12 @@ function readEnum(enc: Encoding, w: string, wc: Catalog, r: string, rc: Catalog)
 
 /** Readings per direction: backward = new reader of before data, forward = old reader of after data. */
 export function typeReadings(enc: Encoding, b: FieldModel, a: FieldModel, ctx: RuleContext): Record<Direction, Reading> {
+  if (enc === "wire" && b.type.kind === "message" && a.type.kind === "message" && (b.delimited ?? false) !== (a.delimited ?? false)) {
+    // features.message_encoding (or a proto2 group): a delimited message is a START/END_GROUP pair,
+    // a length-prefixed one a LEN record; neither reader sees the other's bytes.
+    const note = "a delimited (group) message and a length-prefixed one use different wire types";
+    return { backward: { verdict: "incompatible", note }, forward: { verdict: "incompatible", note } };
+  }
   return {
     backward: readType(enc, b.type, ctx.before, a.type, ctx.after),
     forward: readType(enc, a.type, ctx.after, b.type, ctx.before),

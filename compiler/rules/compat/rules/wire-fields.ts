@@ -1,9 +1,14 @@
 /** Wire / JSON rules over field pairs (fields paired by number inside a message present on both sides). */
-import { fieldDescription, inRanges, prettyType, shortName } from "../describe.js";
+import { fieldDescription, inRanges, prettyType, shortName, tokenAt } from "../describe.js";
+import type { FieldModel } from "../../../model/catalog.js";
 import { defineRule, type FieldPair, type Violation } from "../types.js";
 import { breakingDirections, cardinalityReadings, typeReadings } from "./field-types.js";
+import { effectiveDefault, sameDefault } from "./field-defaults.js";
 
 const element = (p: FieldPair, name: string): string => `${p.message.name}.${name}`;
+
+/** The type as a message names it; delimited (group-encoded) messages say so. */
+const typeLabel = (f: FieldModel): string => `${prettyType(f.type)}${f.delimited ? " (delimited)" : ""}`;
 
 function hasDirections(d: Partial<Record<string, string>>): boolean {
   return Object.keys(d).length > 0;
@@ -20,8 +25,8 @@ export const FIELD_WIRE_COMPATIBLE_TYPE = defineRule({
     const directions = breakingDirections(typeReadings("wire", p.before, p.after, ctx));
     if (!hasDirections(directions)) return [];
     return [{
-      message: `${fieldDescription(p.after, p.message.name)} changed type from "${prettyType(p.before.type)}" to "${prettyType(p.after.type)}"`,
-      at: p.after.position,
+      message: `${fieldDescription(p.after, p.message.name)} changed type from "${typeLabel(p.before)}" to "${typeLabel(p.after)}"`,
+      at: tokenAt(p.after, "type"),
       element: element(p, p.after.name),
       directions,
     }];
@@ -40,8 +45,8 @@ export const FIELD_WIRE_JSON_COMPATIBLE_TYPE = defineRule({
     const directions = breakingDirections(typeReadings("json", p.before, p.after, ctx), wire);
     if (!hasDirections(directions)) return [];
     return [{
-      message: `${fieldDescription(p.after, p.message.name)} changed type from "${prettyType(p.before.type)}" to "${prettyType(p.after.type)}", which JSON encodes differently`,
-      at: p.after.position,
+      message: `${fieldDescription(p.after, p.message.name)} changed type from "${typeLabel(p.before)}" to "${typeLabel(p.after)}", which JSON encodes differently`,
+      at: tokenAt(p.after, "type"),
       element: element(p, p.after.name),
       directions,
     }];
@@ -149,7 +154,7 @@ export const FIELD_SAME_NAME = defineRule({
     if (!p.before || !p.after || p.before.name === p.after.name) return [];
     return [{
       message: `Field "${p.number}" on message "${shortName(p.message.name)}" changed name from "${p.before.name}" to "${p.after.name}"`,
-      at: p.after.position,
+      at: tokenAt(p.after, "name"),
       element: element(p, p.after.name),
     }];
   },
@@ -165,7 +170,7 @@ export const FIELD_SAME_JSON_NAME = defineRule({
     if (!p.before || !p.after || p.before.jsonName === p.after.jsonName) return [];
     return [{
       message: `${fieldDescription(p.after, p.message.name)} changed JSON name from "${p.before.jsonName}" to "${p.after.jsonName}"`,
-      at: p.after.position,
+      at: tokenAt(p.after, "jsonName"),
       element: element(p, p.after.name),
     }];
   },
@@ -191,22 +196,20 @@ export const FIELD_SAME_ONEOF = defineRule({
   },
 });
 
-const ZERO_DEFAULTS = new Set(["", "0", "false", "0.0", "-0"]);
-
 export const FIELD_SAME_DEFAULT = defineRule({
   id: "FIELD_SAME_DEFAULT",
   layer: "wire",
   category: "WIRE",
-  doc: "Checks that a field keeps its declared default value (proto2), which readers substitute for absent values.",
+  doc: "Checks that a field keeps the value of its default (proto2 and editions), which readers substitute for absent values.",
   subject: "field",
-  check(p): Violation[] {
+  check(p, ctx): Violation[] {
     if (!p.before || !p.after) return [];
-    const b = p.before.defaultValue ?? "";
-    const a = p.after.defaultValue ?? "";
-    if (a === b || (ZERO_DEFAULTS.has(a) && ZERO_DEFAULTS.has(b))) return [];
+    const b = effectiveDefault(p.before, ctx.before);
+    const a = effectiveDefault(p.after, ctx.after);
+    if (b === undefined || a === undefined || sameDefault(b, a)) return [];
     return [{
-      message: `${fieldDescription(p.after, p.message.name)} changed default value from "${b}" to "${a}"`,
-      at: p.after.position,
+      message: `${fieldDescription(p.after, p.message.name)} changed default value from ${b.printable} to ${a.printable}`,
+      at: tokenAt(p.after, "default"),
       element: element(p, p.after.name),
     }];
   },

@@ -1,5 +1,5 @@
 /** Wire / JSON rules over messages, enums, enum values, files and RPCs. */
-import { deletionPosition, formatRange, inRanges, rangeCovered, shortName } from "../describe.js";
+import { deletionPosition, formatRange, inRanges, rangeCovered, shortName, tokenAt } from "../describe.js";
 import { defineRule, type Violation } from "../types.js";
 import type { MessageModel } from "../../../model/catalog.js";
 
@@ -74,7 +74,7 @@ export const MESSAGE_SAME_JSON_FORMAT = defineRule({
   subject: "message",
   check(p): Violation[] {
     if (!p.before || !p.after || p.before.jsonFormat !== "ALLOW" || p.after.jsonFormat === "ALLOW" || p.after.jsonFormat === undefined) return [];
-    return [{ message: `Message "${p.after.name}" JSON format support changed from ALLOW to ${p.after.jsonFormat}`, at: p.after.position, element: p.name }];
+    return [{ message: `Message "${p.after.name}" JSON format support changed from ALLOW to ${p.after.jsonFormat}`, at: tokenAt(p.after, "jsonFormat"), element: p.name }];
   },
 });
 
@@ -113,7 +113,7 @@ export const ENUM_SAME_JSON_FORMAT = defineRule({
   subject: "enum",
   check(p): Violation[] {
     if (!p.before || !p.after || p.before.jsonFormat !== "ALLOW" || p.after.jsonFormat === "ALLOW" || p.after.jsonFormat === undefined) return [];
-    return [{ message: `Enum "${p.after.name}" JSON format support changed from ALLOW to ${p.after.jsonFormat}`, at: p.after.position, element: p.name }];
+    return [{ message: `Enum "${p.after.name}" JSON format support changed from ALLOW to ${p.after.jsonFormat}`, at: tokenAt(p.after, "jsonFormat"), element: p.name }];
   },
 });
 
@@ -156,16 +156,15 @@ export const ENUM_VALUE_SAME_NAME = defineRule({
   id: "ENUM_VALUE_SAME_NAME",
   layer: "wire",
   category: "WIRE_JSON",
-  doc: "Checks that an enum value keeps its name (JSON carries enum names).",
+  doc: "Checks that every name an enum value number had is kept (JSON readers accept every alias; adding an alias is no rename).",
   subject: "enumValue",
   check(p): Violation[] {
     if (p.before.length === 0 || p.after.length === 0) return [];
-    if (p.after.every((v) => p.before.some((b) => b.name === v.name))) return [];
-    return [{
-      message: `Enum value "${p.number}" on enum "${p.enum.after.name}" changed name from ${names(p.before)} to ${names(p.after)}`,
-      at: p.after[0]!.position,
-      element: `${p.enum.name}.${p.after[0]!.name}`,
-    }];
+    if (p.before.every((b) => p.after.some((v) => v.name === b.name))) return [];
+    const plural = p.before.length > 1 && p.after.length > 1 ? "s" : "";
+    const message = `Enum value "${p.number}" on enum "${p.enum.after.name}" changed name${plural} from ${names(p.before)} to ${names(p.after)}`;
+    // Like buf: one finding per current name of the number, at its number.
+    return p.after.map((v) => ({ message, at: tokenAt(v, "number"), element: `${p.enum.name}.${v.name}` }));
   },
 });
 
@@ -191,7 +190,7 @@ export const RPC_SAME_REQUEST_TYPE = defineRule({
   subject: "method",
   check(p): Violation[] {
     if (!p.before || !p.after || p.before.input === p.after.input) return [];
-    return [{ message: `${rpc(p.name, p.service.name)} changed request type from "${p.before.input}" to "${p.after.input}"`, at: p.after.position, element: `${p.service.name}.${p.name}` }];
+    return [{ message: `${rpc(p.name, p.service.name)} changed request type from "${p.before.input}" to "${p.after.input}"`, at: tokenAt(p.after, "input"), element: `${p.service.name}.${p.name}` }];
   },
 });
 
@@ -203,7 +202,7 @@ export const RPC_SAME_RESPONSE_TYPE = defineRule({
   subject: "method",
   check(p): Violation[] {
     if (!p.before || !p.after || p.before.output === p.after.output) return [];
-    return [{ message: `${rpc(p.name, p.service.name)} changed response type from "${p.before.output}" to "${p.after.output}"`, at: p.after.position, element: `${p.service.name}.${p.name}` }];
+    return [{ message: `${rpc(p.name, p.service.name)} changed response type from "${p.before.output}" to "${p.after.output}"`, at: tokenAt(p.after, "output"), element: `${p.service.name}.${p.name}` }];
   },
 });
 
@@ -241,7 +240,7 @@ export const RPC_SAME_IDEMPOTENCY_LEVEL = defineRule({
   subject: "method",
   check(p): Violation[] {
     if (!p.before || !p.after || p.before.idempotency === p.after.idempotency) return [];
-    return [{ message: `${rpc(p.name, p.service.name)} changed option "idempotency_level" from "${p.before.idempotency}" to "${p.after.idempotency}"`, at: p.after.position, element: `${p.service.name}.${p.name}` }];
+    return [{ message: `${rpc(p.name, p.service.name)} changed option "idempotency_level" from "${p.before.idempotency}" to "${p.after.idempotency}"`, at: tokenAt(p.after, "idempotency"), element: `${p.service.name}.${p.name}` }];
   },
 });
 
