@@ -15,6 +15,7 @@ import {
   toBinary,
   type DescEnum,
   type DescEnumValue,
+  type DescExtension,
   type DescField,
   type DescFile,
   type DescMessage,
@@ -53,6 +54,7 @@ import type {
   CompatibilityMode,
   EnumModel,
   EventModel,
+  ExtensionModel,
   FieldModel,
   FieldType,
   FileModel,
@@ -168,12 +170,16 @@ function buildCatalog(
   const files: string[] = [];
   const fileModels: Record<string, FileModel> = {};
   const services: Record<string, ServiceModel> = {};
+  const extensions: Record<string, ExtensionModel> = {};
 
   for (const file of registry.files) {
     if (!isContractFile(file.name + ".proto") && !isContractFile(file.proto.name ?? "")) continue;
     files.push(file.proto.name ?? `${file.name}.proto`);
     fileModels[fileName(file)] = fileModelOf(file, positions);
     for (const svc of file.services) services[svc.typeName] = serviceModel(svc, positions);
+    for (const x of [...file.extensions, ...file.messages.flatMap(allMessages).flatMap((m) => m.nestedExtensions)]) {
+      extensions[x.typeName] = extensionModel(x, positions);
+    }
     const context = contextOf.get(fileName(file));
     file.messages.forEach((top, i) => {
       const subtree = allMessages(top);
@@ -205,6 +211,7 @@ function buildCatalog(
     enums: sortRecord(enums),
     fileModels: sortRecord(fileModels),
     services: sortRecord(services),
+    ...(Object.keys(extensions).length > 0 ? { extensions: sortRecord(extensions) } : {}),
   };
   return { catalog, registry };
 }
@@ -228,11 +235,11 @@ function messageModel(msg: DescMessage, positions: SourceIndex): MessageModel {
   }, { jsonFormat: positions.token(msg, "7.12.6") });
 }
 
-function fieldModel(f: DescField, positions: SourceIndex): FieldModel {
+function fieldModel(f: DescField | DescExtension, positions: SourceIndex): FieldModel {
   const opts = hasOption(f, fieldOption) ? getOption(f, fieldOption) : undefined;
   return withTokens<FieldModel>({
     name: f.name,
-    localName: f.localName,
+    localName: f.kind === "field" ? f.localName : f.name,
     jsonName: f.jsonName,
     number: f.number,
     type: fieldType(f),
@@ -252,7 +259,7 @@ function fieldModel(f: DescField, positions: SourceIndex): FieldModel {
 }
 
 /** buf's token positions: the type name for message/enum/map fields, the scalar type otherwise. */
-function fieldTokens(f: DescField, positions: SourceIndex): Tokens {
+function fieldTokens(f: DescField | DescExtension, positions: SourceIndex): Tokens {
   const named = f.fieldKind === "message" || f.fieldKind === "enum" || f.fieldKind === "map" || (f.fieldKind === "list" && f.listKind !== "scalar");
   return {
     name: positions.token(f, "1"),
@@ -263,14 +270,19 @@ function fieldTokens(f: DescField, positions: SourceIndex): Tokens {
   };
 }
 
-function delimitedOf(f: DescField): boolean {
+function delimitedOf(f: DescField | DescExtension): boolean {
   return (f.fieldKind === "message" || (f.fieldKind === "list" && f.listKind === "message")) && f.delimitedEncoding;
 }
 
-function cardinalityOf(f: DescField): FieldModel["cardinality"] {
+function cardinalityOf(f: DescField | DescExtension): FieldModel["cardinality"] {
   if (f.fieldKind === "list" || f.fieldKind === "map") return "repeated";
   if (f.presence === FeatureSet_FieldPresence.LEGACY_REQUIRED) return "required";
   return f.presence === FeatureSet_FieldPresence.EXPLICIT ? "optional" : "implicit";
+}
+
+function extensionModel(x: DescExtension, positions: SourceIndex): ExtensionModel {
+  const field = fieldModel(x, positions);
+  return withTokens<ExtensionModel>({ ...field, fullName: x.typeName, extendee: x.extendee.typeName, file: fileName(x.file) }, field.tokens ?? {});
 }
 
 function enumModel(en: DescEnum, positions: SourceIndex): EnumModel {
@@ -414,7 +426,7 @@ function messageType(m: DescMessage): FieldType {
   return wellKnown ? { kind: "message", typeName: m.typeName, wellKnown } : { kind: "message", typeName: m.typeName };
 }
 
-function fieldType(f: DescField): FieldType {
+function fieldType(f: DescField | DescExtension): FieldType {
   switch (f.fieldKind) {
     case "scalar":
       return { kind: "scalar", scalar: SCALARS[f.scalar] };

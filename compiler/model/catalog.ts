@@ -88,6 +88,17 @@ export interface FieldModel {
   readonly defaultValue?: string;
 }
 
+/**
+ * An extension field (`extend Target { … }`): on the wire like a field of the extendee, in JSON
+ * the key `[full.name]`. Compatibility pairs extensions by extendee and number, like fields.
+ */
+export interface ExtensionModel extends FieldModel {
+  /** `pkg.name` (or `pkg.Scope.name` when declared inside a message). */
+  readonly fullName: string;
+  readonly extendee: string;
+  readonly file: string;
+}
+
 /** Resolved `features.json_format`: proto2 defaults to LEGACY_BEST_EFFORT, proto3/editions to ALLOW. */
 export type JsonFormat = "ALLOW" | "LEGACY_BEST_EFFORT";
 
@@ -206,6 +217,8 @@ export interface Catalog {
   readonly enums: Readonly<Record<string, EnumModel>>;
   /** Per contract file (same keys as `files`): package, syntax. */
   readonly fileModels?: Readonly<Record<string, FileModel>>;
+  /** Extensions declared in the root's files, by full name (absent when there are none). */
+  readonly extensions?: Readonly<Record<string, ExtensionModel>>;
   /** Services by full name (usually none in an event catalog). */
   readonly services?: Readonly<Record<string, ServiceModel>>;
 }

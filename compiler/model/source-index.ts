@@ -7,7 +7,7 @@
  * (protoplugin's getComments searches all locations per call: quadratic on large catalogs.)
  */
 import path from "node:path";
-import type { DescEnum, DescEnumValue, DescField, DescFile, DescMessage, DescMethod, DescService } from "@bufbuild/protobuf";
+import type { DescEnum, DescEnumValue, DescExtension, DescField, DescFile, DescMessage, DescMethod, DescService } from "@bufbuild/protobuf";
 import type { DescriptorProto, EnumDescriptorProto, FileDescriptorSet } from "@bufbuild/protobuf/wkt";
 import type { SourceLocation, SourceLocations } from "../load/source-info.js";
 import type { SourcePosition, Tokens } from "./catalog.js";
@@ -16,7 +16,7 @@ export function fileName(file: DescFile): string {
   return file.proto.name ?? `${file.name}.proto`;
 }
 
-export type Located = DescMessage | DescField | DescEnum | DescEnumValue | DescService | DescMethod;
+export type Located = DescMessage | DescField | DescExtension | DescEnum | DescEnumValue | DescService | DescMethod;
 
 export class SourceIndex {
   private readonly keys = new WeakMap<object, string>();
@@ -32,6 +32,7 @@ export class SourceIndex {
       this.byFile.set(name, { display: this.displayOf(name), locations: locations[i] ?? new Map() });
       f.messageType.forEach((m, i) => this.walkMessage(m, `4.${i}`));
       f.enumType.forEach((e, i) => this.walkEnum(e, `5.${i}`));
+      f.extension.forEach((x, i) => this.keys.set(x, `7.${i}`));
       f.service.forEach((svc, i) => {
         this.keys.set(svc, `6.${i}`);
         svc.method.forEach((m, j) => this.keys.set(m, `6.${i}.2.${j}`));
@@ -81,6 +82,7 @@ export class SourceIndex {
 
   private walkMessage(m: DescriptorProto, p: string): void {
     this.keys.set(m, p);
+    m.extension.forEach((x, i) => this.keys.set(x, `${p}.6.${i}`));
     m.field.forEach((f, i) => this.keys.set(f, `${p}.2.${i}`));
     m.nestedType.forEach((n, i) => this.walkMessage(n, `${p}.3.${i}`));
     m.enumType.forEach((e, i) => this.walkEnum(e, `${p}.4.${i}`));

@@ -61,6 +61,11 @@ export function typeReadings(enc: Encoding, b: FieldModel, a: FieldModel, ctx: R
 }
 
 export function cardinalityReadings(enc: Encoding, b: FieldModel, a: FieldModel): Record<Direction, Reading> {
+  if (enc === "json" && b.cardinality === "repeated" && a.cardinality === "repeated" && (b.type.kind === "map") !== (a.type.kind === "map")) {
+    // Same bytes (a map is a repeated entry message), but JSON writes a map as an object, a list as an array.
+    const note = "a JSON object (map) and a JSON array (list) do not parse as each other";
+    return { backward: { verdict: "incompatible", note }, forward: { verdict: "incompatible", note } };
+  }
   return {
     backward: readCardinality(enc, b.cardinality, a.cardinality, typeKey(b.type)),
     forward: readCardinality(enc, a.cardinality, b.cardinality, typeKey(a.type)),

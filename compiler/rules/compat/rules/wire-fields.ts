@@ -1,11 +1,14 @@
 /** Wire / JSON rules over field pairs (fields paired by number inside a message present on both sides). */
-import { fieldDescription, inRanges, prettyType, shortName, tokenAt } from "../describe.js";
+import { fieldDescription, fieldElement, fieldKind, inRanges, isExtension, prettyType, shortName, tokenAt } from "../describe.js";
 import type { FieldModel } from "../../../model/catalog.js";
 import { defineRule, type FieldPair, type Violation } from "../types.js";
 import { breakingDirections, cardinalityReadings, typeReadings } from "./field-types.js";
 import { effectiveDefault, sameDefault } from "./field-defaults.js";
 
-const element = (p: FieldPair, name: string): string => `${p.message.name}.${name}`;
+const element = (p: FieldPair, name: string): string => {
+  const f = p.after?.name === name ? p.after : p.before;
+  return f ? fieldElement(p.message.name, f) : `${p.message.name}.${name}`;
+};
 
 /** The type as a message names it; delimited (group-encoded) messages say so. */
 const typeLabel = (f: FieldModel): string => `${prettyType(f.type)}${f.delimited ? " (delimited)" : ""}`;
@@ -53,8 +56,6 @@ export const FIELD_WIRE_JSON_COMPATIBLE_TYPE = defineRule({
   },
 });
 
-const isMap = (p: FieldPair): boolean => p.before?.type.kind === "map" || p.after?.type.kind === "map";
-
 export const FIELD_WIRE_COMPATIBLE_CARDINALITY = defineRule({
   id: "FIELD_WIRE_COMPATIBLE_CARDINALITY",
   layer: "wire",
@@ -62,7 +63,7 @@ export const FIELD_WIRE_COMPATIBLE_CARDINALITY = defineRule({
   doc: "Checks that a field's cardinality change (implicit, optional, required, repeated) keeps values readable in the binary format.",
   subject: "field",
   check(p): Violation[] {
-    if (!p.before || !p.after || isMap(p)) return []; // map ↔ non-map is a type change
+    if (!p.before || !p.after) return [];
     const directions = breakingDirections(cardinalityReadings("wire", p.before, p.after));
     if (!hasDirections(directions)) return [];
     return [{
@@ -81,7 +82,7 @@ export const FIELD_WIRE_JSON_COMPATIBLE_CARDINALITY = defineRule({
   doc: "Checks that a field's cardinality change that the binary format tolerates (singular ↔ repeated) also keeps its JSON shape.",
   subject: "field",
   check(p): Violation[] {
-    if (!p.before || !p.after || isMap(p)) return [];
+    if (!p.before || !p.after) return [];
     const wire = cardinalityReadings("wire", p.before, p.after);
     const directions = breakingDirections(cardinalityReadings("json", p.before, p.after), wire);
     if (!hasDirections(directions)) return [];
@@ -151,9 +152,12 @@ export const FIELD_SAME_NAME = defineRule({
   doc: "Checks that a field keeps its name (JSON parsers accept the proto name as a key).",
   subject: "field",
   check(p): Violation[] {
-    if (!p.before || !p.after || p.before.name === p.after.name) return [];
+    if (!p.before || !p.after) return [];
+    // An extension's name is its full name: JSON writes it as the key "[pkg.name]".
+    const [b, a] = isExtension(p.before) && isExtension(p.after) ? [p.before.fullName, p.after.fullName] : [p.before.name, p.after.name];
+    if (a === b) return [];
     return [{
-      message: `Field "${p.number}" on message "${shortName(p.message.name)}" changed name from "${p.before.name}" to "${p.after.name}"`,
+      message: `${fieldKind(p.after)} "${p.number}" on message "${shortName(p.message.name)}" changed name from "${b}" to "${a}"`,
       at: tokenAt(p.after, "name"),
       element: element(p, p.after.name),
     }];
