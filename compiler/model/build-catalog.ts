@@ -299,6 +299,7 @@ function enumModel(en: DescEnum, positions: SourceIndex): EnumModel {
     comment: positions.commentOf(en),
     position: positions.of(en),
     jsonFormat: jsonFormatOf(en),
+    ...(en.open ? {} : { closed: true as const }),
   }, { jsonFormat: positions.token(en, "3.7.6") });
 }
 

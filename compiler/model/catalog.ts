@@ -142,6 +142,8 @@ export interface EnumModel {
   readonly position: SourcePosition;
   readonly tokens?: Tokens;
   readonly jsonFormat?: JsonFormat;
+  /** A closed enum (proto2, or editions `features.enum_type = CLOSED`) drops unknown numbers into unknown fields. */
+  readonly closed?: true;
 }
 
 /** A .proto file of the contract root: its package and syntax (compatibility checks pair files by path). */

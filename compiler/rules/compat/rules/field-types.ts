@@ -5,6 +5,7 @@
 import type { Catalog, FieldModel, FieldType } from "../../../model/catalog.js";
 import { shortName } from "../describe.js";
 import { read, readCardinality, type Encoding, type Reading, type TypeKey } from "../type-compat.js";
+import { structuralDifference } from "../structure.js";
 import type { Direction, RuleContext } from "../types.js";
 
 const OK: Reading = { verdict: "ok", note: "" };
@@ -27,9 +28,17 @@ export function readType(enc: Encoding, w: FieldType, wc: Catalog, r: FieldType,
     return worst(readType(enc, { kind: "scalar", scalar: w.key }, wc, { kind: "scalar", scalar: r.key }, rc), readType(enc, w.value, wc, r.value, rc));
   }
   if (w.kind === "message" && r.kind === "message") {
-    return w.typeName === r.typeName ? OK : { verdict: "incompatible", note: `${w.typeName} and ${r.typeName} are different messages` };
+    if (w.typeName === r.typeName) return OK;
+    // Neither the binary format nor JSON carries a message's name: judge by structure.
+    const difference = structuralDifference(enc, w.typeName, wc, r.typeName, rc);
+    return difference === undefined ? OK : { verdict: "incompatible", note: `${w.typeName} and ${r.typeName} differ in structure (${difference})` };
   }
   if (w.kind === "enum" && r.kind === "enum") return readEnum(enc, w.typeName, wc, r.typeName, rc);
+  if (w.kind === "scalar" && r.kind === "enum" && !rc.enums[r.typeName]?.closed) {
+    // An open enum keeps unknown numbers as they are, in both formats (JSON accepts numbers too):
+    // it reads like an int32.
+    return read(enc, typeKey(w), "int32");
+  }
   return read(enc, typeKey(w), typeKey(r));
 }
 

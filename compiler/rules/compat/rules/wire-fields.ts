@@ -184,21 +184,37 @@ export const FIELD_SAME_ONEOF = defineRule({
   id: "FIELD_SAME_ONEOF",
   layer: "wire",
   category: "WIRE",
-  doc: "Checks that a field stays in (or out of) the same oneof.",
+  doc: "Checks that a field keeps the oneof companions it had: fields set independently must not come to share a oneof, nor the reverse.",
   subject: "field",
   check(p): Violation[] {
+    // A field that stays in its oneof is not reported: its companions' moves are, on them.
     if (!p.before || !p.after || p.before.oneof === p.after.oneof) return [];
+    // Neither format carries a oneof's name: what readers notice is which fields exclude each other.
+    const was = companions(p.message.before.fields, p.before);
+    const is = companions(p.message.after.fields, p.after);
+    const existed = new Set(p.message.before.fields.map((f) => f.number));
+    const exists = new Set(p.message.after.fields.map((f) => f.number));
+    const joined = [...is].filter((n) => !was.has(n) && existed.has(n));
+    const parted = [...was].filter((n) => !is.has(n) && exists.has(n));
+    if (joined.length === 0 && parted.length === 0) return []; // a oneof renamed, or a field moved into a oneof of its own
+    const directions: Partial<Record<"backward" | "forward", string>> = {};
+    if (joined.length > 0) directions.backward = `older data may set it together with field${plural(joined)} ${joined.join(", ")}, now in its oneof: only the last one is kept`;
+    if (parted.length > 0) directions.forward = `newer data may set it together with field${plural(parted)} ${parted.join(", ")}, in its oneof for old readers: only the last one is kept`;
     const desc = fieldDescription(p.after, p.message.name);
-    const base = { at: p.after.position, element: element(p, p.after.name) };
-    if (p.before.oneof === undefined) {
-      return [{ ...base, message: `${desc} moved into oneof "${p.after.oneof}"`, directions: { backward: "when several members were set, only the last one is kept" } }];
-    }
-    if (p.after.oneof === undefined) {
-      return [{ ...base, message: `${desc} moved out of oneof "${p.before.oneof}"`, directions: { forward: "when several former members are set, only the last one is kept" } }];
-    }
-    return [{ ...base, message: `${desc} moved from oneof "${p.before.oneof}" to oneof "${p.after.oneof}"` }];
+    const move =
+      p.before.oneof === undefined ? `moved into oneof "${p.after.oneof}"`
+      : p.after.oneof === undefined ? `moved out of oneof "${p.before.oneof}"`
+      : `moved from oneof "${p.before.oneof}" to oneof "${p.after.oneof}"`;
+    return [{ message: `${desc} ${move}`, at: p.after.position, element: element(p, p.after.name), directions }];
   },
 });
+
+/** Numbers of the other fields in `f`'s oneof (none when it is in no oneof). */
+function companions(fields: readonly FieldModel[], f: FieldModel): Set<number> {
+  return new Set(f.oneof === undefined ? [] : fields.filter((g) => g.oneof === f.oneof && g.number !== f.number).map((g) => g.number));
+}
+
+const plural = (xs: readonly unknown[]): string => (xs.length > 1 ? "s" : "");
 
 export const FIELD_SAME_DEFAULT = defineRule({
   id: "FIELD_SAME_DEFAULT",

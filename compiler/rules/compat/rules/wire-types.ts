@@ -1,6 +1,7 @@
 /** Wire / JSON rules over messages, enums, enum values, files and RPCs. */
 import { deletionPosition, formatRange, inRanges, rangeCovered, shortName, tokenAt } from "../describe.js";
-import { defineRule, type Violation } from "../types.js";
+import { structuralDifference } from "../structure.js";
+import { defineRule, type RuleContext, type Violation } from "../types.js";
 import type { MessageModel } from "../../../model/catalog.js";
 
 export const MESSAGE_NO_DELETE = defineRule({
@@ -10,7 +11,7 @@ export const MESSAGE_NO_DELETE = defineRule({
   doc: "Checks that no message of the tree is deleted (evt: readers and writers elsewhere may still use it; buf has this in FILE/PACKAGE).",
   subject: "message",
   check(p, ctx): Violation[] {
-    if (!p.before || p.after) return [];
+    if (!p.before || p.after || movedTo(p.name, ctx) !== undefined) return [];
     return [{
       message: `Previously present message "${p.name}" was deleted`,
       at: deletionPosition(ctx.after, p.name, p.before.file, p.before.position),
@@ -18,6 +19,19 @@ export const MESSAGE_NO_DELETE = defineRule({
     }];
   },
 });
+
+/**
+ * The message of the after tree that `name` moved to (another package or file, same short name and
+ * the same structure in binary and JSON), if any: neither format carries message names, so such a
+ * move is no deletion for readers or writers of the payload.
+ */
+function movedTo(name: string, ctx: RuleContext): string | undefined {
+  const short = shortName(name);
+  return Object.values(ctx.after.messages).find(
+    (m) => m.name === short && structuralDifference("wire", name, ctx.before, m.fullName, ctx.after) === undefined &&
+      structuralDifference("json", name, ctx.before, m.fullName, ctx.after) === undefined,
+  )?.fullName;
+}
 
 export const MESSAGE_SAME_REQUIRED_FIELDS = defineRule({
   id: "MESSAGE_SAME_REQUIRED_FIELDS",
