@@ -14,12 +14,10 @@ import {
   ScalarType as PbScalar,
   toBinary,
   type DescEnum,
-  type DescEnumValue,
   type DescExtension,
   type DescField,
   type DescFile,
   type DescMessage,
-  type DescMethod,
   type DescService,
   type FileRegistry,
 } from "@bufbuild/protobuf";
@@ -33,8 +31,6 @@ import {
   FieldDescriptorProtoSchema,
   MethodOptions_IdempotencyLevel,
   FileDescriptorSetSchema,
-  type DescriptorProto,
-  type EnumDescriptorProto,
   type FeatureSet,
   type FileDescriptorSet,
 } from "@bufbuild/protobuf/wkt";
@@ -65,7 +61,6 @@ import type {
   PiiClass,
   ScalarType,
   SinkModel,
-  SourcePosition,
   Tokens,
   WellKnownType,
 } from "./catalog.js";
