@@ -258,6 +258,9 @@ export interface Suites {
 export function extractSuites(): Suites {
   const dir = path.join(SUITES_DIR, `buf-${BUF_COMMIT.slice(0, 12)}_confluent-${CONFLUENT_COMMIT.slice(0, 12)}`);
   const index = path.join(dir, "suites.json");
+  // The mirrors are the source of truth: without them the cached copy is not trusted either.
+  requireMirror(BUF_MIRROR, "bufbuild/buf", BUF_COMMIT);
+  requireMirror(CONFLUENT_MIRROR, "confluentinc/schema-registry", CONFLUENT_COMMIT);
   if (!existsSync(index)) {
     const tmp = `${dir}.tmp-${process.pid}`;
     rmSync(tmp, { recursive: true, force: true });
