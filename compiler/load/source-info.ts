@@ -1,8 +1,8 @@
 /**
  * Element locations from a file's source info (google.protobuf.SourceCodeInfo), keyed by source
  * path ("4.0.2.1"). Only what the catalog uses survives: locations of elements and option values
- * (even-length paths) and of the `package` statement ([2]), the first span's line/column and the
- * leading comment. The raw reader exists because decoding source info as protobuf-es messages
+ * (even-length paths), of the tokens findings point at (TOKEN_TAGS) and of the `package`
+ * statement ([2]), the first span's line/column and the leading comment. The raw reader exists because decoding source info as protobuf-es messages
  * costs more than the rest of the descriptor set: it is ~70% of buf's bytes and one object per
  * location part (~150,000 at 1,000 events).
  */
@@ -20,9 +20,17 @@ export interface SourceLocation {
 /** Locations by source path joined with ".". */
 export type SourceLocations = ReadonlyMap<string, SourceLocation>;
 
-/** Whether the catalog reads a location with this path: elements, option values and `package`. */
+/**
+ * Tokens inside an element that findings point at (the last part of an odd-length path): a name
+ * (1), an enum value's number or an RPC's input type (2), an RPC's output type (3), a field's
+ * type (5), type name (6), `default` (7), `json_name` (10), and the `json_format` (6) /
+ * `message_encoding` (5) feature inside `options.features`.
+ */
+const TOKEN_TAGS = new Set([1, 2, 3, 5, 6, 7, 10]);
+
+/** Whether the catalog reads a location with this path: elements, option values, tokens and `package`. */
 function wanted(path: ArrayLike<number>, length: number): boolean {
-  return length % 2 === 0 || (length === 1 && path[0] === 2);
+  return length % 2 === 0 || (length === 1 && path[0] === 2) || (length >= 3 && TOKEN_TAGS.has(path[length - 1]!));
 }
 
 function normaliseComment(text: string): string {

@@ -14,11 +14,10 @@ import {
   ScalarType as PbScalar,
   toBinary,
   type DescEnum,
-  type DescEnumValue,
+  type DescExtension,
   type DescField,
   type DescFile,
   type DescMessage,
-  type DescMethod,
   type DescService,
   type FileRegistry,
 } from "@bufbuild/protobuf";
@@ -32,14 +31,13 @@ import {
   FieldDescriptorProtoSchema,
   MethodOptions_IdempotencyLevel,
   FileDescriptorSetSchema,
-  type DescriptorProto,
-  type EnumDescriptorProto,
   type FeatureSet,
   type FileDescriptorSet,
 } from "@bufbuild/protobuf/wkt";
 import { buildDescriptorSetBytes } from "../load/buf-build.js";
 import { decodeDescriptorSet, sameBytes, type DecodedDescriptorSet, type DescriptorReuse, type TypeContext } from "../load/descriptor-set.js";
-import { sourceLocationsOf, type SourceLocation, type SourceLocations } from "../load/source-info.js";
+import { sourceLocationsOf, type SourceLocations } from "../load/source-info.js";
+import { fileName, SourceIndex, withTokens } from "./source-index.js";
 import {
   event as eventOption,
   EventOptions_Compatibility,
@@ -52,6 +50,7 @@ import type {
   CompatibilityMode,
   EnumModel,
   EventModel,
+  ExtensionModel,
   FieldModel,
   FieldType,
   FileModel,
@@ -62,7 +61,7 @@ import type {
   PiiClass,
   ScalarType,
   SinkModel,
-  SourcePosition,
+  Tokens,
   WellKnownType,
 } from "./catalog.js";
 
@@ -166,12 +165,16 @@ function buildCatalog(
   const files: string[] = [];
   const fileModels: Record<string, FileModel> = {};
   const services: Record<string, ServiceModel> = {};
+  const extensions: Record<string, ExtensionModel> = {};
 
   for (const file of registry.files) {
     if (!isContractFile(file.name + ".proto") && !isContractFile(file.proto.name ?? "")) continue;
     files.push(file.proto.name ?? `${file.name}.proto`);
     fileModels[fileName(file)] = fileModelOf(file, positions);
     for (const svc of file.services) services[svc.typeName] = serviceModel(svc, positions);
+    for (const x of [...file.extensions, ...file.messages.flatMap(allMessages).flatMap((m) => m.nestedExtensions)]) {
+      extensions[x.typeName] = extensionModel(x, positions);
+    }
     const context = contextOf.get(fileName(file));
     file.messages.forEach((top, i) => {
       const subtree = allMessages(top);
@@ -203,6 +206,7 @@ function buildCatalog(
     enums: sortRecord(enums),
     fileModels: sortRecord(fileModels),
     services: sortRecord(services),
+    ...(Object.keys(extensions).length > 0 ? { extensions: sortRecord(extensions) } : {}),
   };
   return { catalog, registry };
 }
@@ -211,7 +215,7 @@ function buildCatalog(
 // Elements
 
 function messageModel(msg: DescMessage, positions: SourceIndex): MessageModel {
-  return {
+  return withTokens<MessageModel>({
     fullName: msg.typeName,
     name: msg.name,
     file: fileName(msg.file),
@@ -224,14 +228,14 @@ function messageModel(msg: DescMessage, positions: SourceIndex): MessageModel {
     ...(msg.deprecated ? { deprecated: true as const } : {}),
     position: positions.of(msg),
     jsonFormat: jsonFormatOf(msg),
-  };
+  }, { jsonFormat: positions.token(msg, "7.12.6") });
 }
 
-function fieldModel(f: DescField, positions: SourceIndex): FieldModel {
+function fieldModel(f: DescField | DescExtension, positions: SourceIndex): FieldModel {
   const opts = hasOption(f, fieldOption) ? getOption(f, fieldOption) : undefined;
-  return {
+  return withTokens<FieldModel>({
     name: f.name,
-    localName: f.localName,
+    localName: f.kind === "field" ? f.localName : f.name,
     jsonName: f.jsonName,
     number: f.number,
     type: fieldType(f),
@@ -246,29 +250,54 @@ function fieldModel(f: DescField, positions: SourceIndex): FieldModel {
     comment: positions.commentOf(f),
     ...(f.deprecated ? { deprecated: true as const } : {}),
     position: positions.of(f),
+    ...(delimitedOf(f) ? { delimited: true as const } : {}),
     ...(isFieldSet(f.proto, FieldDescriptorProtoSchema.field.defaultValue) ? { defaultValue: f.proto.defaultValue } : {}),
+  }, fieldTokens(f, positions));
+}
+
+/** buf's token positions: the type name for message/enum/map fields, the scalar type otherwise. */
+function fieldTokens(f: DescField | DescExtension, positions: SourceIndex): Tokens {
+  const named = f.fieldKind === "message" || f.fieldKind === "enum" || f.fieldKind === "map" || (f.fieldKind === "list" && f.listKind !== "scalar");
+  return {
+    name: positions.token(f, "1"),
+    type: positions.token(f, named ? "6" : "5") ?? positions.token(f, "5"),
+    default: positions.token(f, "7"),
+    jsonName: positions.token(f, "10"),
+    messageEncoding: positions.token(f, "8.21.5"),
   };
 }
 
-function cardinalityOf(f: DescField): FieldModel["cardinality"] {
+function delimitedOf(f: DescField | DescExtension): boolean {
+  return (f.fieldKind === "message" || (f.fieldKind === "list" && f.listKind === "message")) && f.delimitedEncoding;
+}
+
+function cardinalityOf(f: DescField | DescExtension): FieldModel["cardinality"] {
   if (f.fieldKind === "list" || f.fieldKind === "map") return "repeated";
   if (f.presence === FeatureSet_FieldPresence.LEGACY_REQUIRED) return "required";
   return f.presence === FeatureSet_FieldPresence.EXPLICIT ? "optional" : "implicit";
 }
 
+function extensionModel(x: DescExtension, positions: SourceIndex): ExtensionModel {
+  const field = fieldModel(x, positions);
+  return withTokens<ExtensionModel>({ ...field, fullName: x.typeName, extendee: x.extendee.typeName, file: fileName(x.file) }, field.tokens ?? {});
+}
+
 function enumModel(en: DescEnum, positions: SourceIndex): EnumModel {
-  return {
+  return withTokens<EnumModel>({
     fullName: en.typeName,
     name: en.name,
     file: fileName(en.file),
     package: en.file.proto.package ?? "",
-    values: en.values.map((v) => ({ name: v.name, number: v.number, comment: positions.commentOf(v), position: positions.of(v) })),
+    values: en.values.map((v) =>
+      withTokens({ name: v.name, number: v.number, comment: positions.commentOf(v), position: positions.of(v) }, { name: positions.token(v, "1"), number: positions.token(v, "2") }),
+    ),
     reservedRanges: en.proto.reservedRange.map((r) => ({ start: r.start ?? 0, end: r.end ?? 0 })), // enum ranges are inclusive
     reservedNames: [...en.proto.reservedName],
     comment: positions.commentOf(en),
     position: positions.of(en),
     jsonFormat: jsonFormatOf(en),
-  };
+    ...(en.open ? {} : { closed: true as const }),
+  }, { jsonFormat: positions.token(en, "3.7.6") });
 }
 
 function fileModelOf(file: DescFile, positions: SourceIndex): FileModel {
@@ -292,7 +321,7 @@ function serviceModel(svc: DescService, positions: SourceIndex): ServiceModel {
     fullName: svc.typeName,
     name: svc.name,
     file: fileName(svc.file),
-    methods: svc.methods.map((m) => ({
+    methods: svc.methods.map((m) => withTokens({
       name: m.name,
       input: m.input.typeName,
       output: m.output.typeName,
@@ -300,7 +329,7 @@ function serviceModel(svc: DescService, positions: SourceIndex): ServiceModel {
       serverStreaming: m.methodKind === "server_streaming" || m.methodKind === "bidi_streaming",
       idempotency: IDEMPOTENCY[m.idempotency],
       position: positions.of(m),
-    })),
+    }, { name: positions.token(m, "1"), input: positions.token(m, "2"), output: positions.token(m, "3"), idempotency: positions.token(m, "4.34") })),
     position: positions.of(svc),
   };
 }
@@ -409,7 +438,7 @@ function messageType(m: DescMessage): FieldType {
   return wellKnown ? { kind: "message", typeName: m.typeName, wellKnown } : { kind: "message", typeName: m.typeName };
 }
 
-function fieldType(f: DescField): FieldType {
+function fieldType(f: DescField | DescExtension): FieldType {
   switch (f.fieldKind) {
     case "scalar":
       return { kind: "scalar", scalar: SCALARS[f.scalar] };
@@ -527,97 +556,6 @@ function rememberModels(top: DescMessage | DescEnum, key: string, context: TypeC
   if (context && locations) subtreeModels.set(top.proto, { file: context.file, locations, displayRoot, models });
 }
 
-function fileName(file: DescFile): string {
-  return file.proto.name ?? `${file.name}.proto`;
-}
-
-type Located = DescMessage | DescField | DescEnum | DescEnumValue | DescService | DescMethod;
-
-/**
- * Source info by element: one walk over each FileDescriptorProto assigns every descriptor its
- * source path key ("4.0.2.1"); the locations (compiler/load/source-info.ts) are indexed by the
- * same keys. (protoplugin's getComments searches all locations per call: quadratic on large catalogs.)
- */
-class SourceIndex {
-  private readonly keys = new WeakMap<object, string>();
-  private readonly byFile = new Map<string, { readonly display: string; readonly locations: SourceLocations }>();
-
-  constructor(
-    set: FileDescriptorSet,
-    locations: readonly SourceLocations[],
-    private readonly displayRoot: string,
-  ) {
-    set.file.forEach((f, i) => {
-      const name = f.name ?? "";
-      this.byFile.set(name, { display: this.displayOf(name), locations: locations[i] ?? new Map() });
-      f.messageType.forEach((m, i) => this.walkMessage(m, `4.${i}`));
-      f.enumType.forEach((e, i) => this.walkEnum(e, `5.${i}`));
-      f.service.forEach((svc, i) => {
-        this.keys.set(svc, `6.${i}`);
-        svc.method.forEach((m, j) => this.keys.set(m, `6.${i}.2.${j}`));
-      });
-    });
-  }
-
-  keyOf(desc: Located): string {
-    return this.keys.get(desc.proto) ?? "";
-  }
-
-  of(desc: Located): SourcePosition {
-    const file = fileOf(desc);
-    return this.at(file, this.keyOf(desc)) ?? this.fileStart(file);
-  }
-
-  commentOf(desc: Located): string {
-    return this.location(fileOf(desc), this.keyOf(desc))?.comment ?? "";
-  }
-
-  fileStart(file: DescFile): SourcePosition {
-    return { file: this.display(file), line: 1, column: 1 };
-  }
-
-  at(file: DescFile, key: string): SourcePosition | undefined {
-    const loc = this.location(file, key);
-    return loc && { file: this.display(file), line: loc.line, column: loc.column };
-  }
-
-  private location(file: DescFile, key: string): SourceLocation | undefined {
-    return this.byFile.get(fileName(file))?.locations.get(key);
-  }
-
-  private display(file: DescFile): string {
-    const name = fileName(file);
-    return this.byFile.get(name)?.display ?? this.displayOf(name);
-  }
-
-  private displayOf(name: string): string {
-    return this.displayRoot ? path.join(this.displayRoot, name) : name;
-  }
-
-  private walkMessage(m: DescriptorProto, p: string): void {
-    this.keys.set(m, p);
-    m.field.forEach((f, i) => this.keys.set(f, `${p}.2.${i}`));
-    m.nestedType.forEach((n, i) => this.walkMessage(n, `${p}.3.${i}`));
-    m.enumType.forEach((e, i) => this.walkEnum(e, `${p}.4.${i}`));
-  }
-
-  private walkEnum(e: EnumDescriptorProto, p: string): void {
-    this.keys.set(e, p);
-    e.value.forEach((v, i) => this.keys.set(v, `${p}.2.${i}`));
-  }
-}
-
-function fileOf(desc: Located): DescFile {
-  switch (desc.kind) {
-    case "field":
-      return desc.parent.file;
-    case "enum_value":
-    case "rpc":
-      return desc.parent.file;
-    default:
-      return desc.file;
-  }
-}
 
 function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;

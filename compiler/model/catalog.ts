@@ -12,6 +12,27 @@ export interface SourcePosition {
   readonly column: number;
 }
 
+/**
+ * Where the tokens of an element are, for findings that point where buf points (a field's name,
+ * type, `default` / `json_name` option; an enum value's number; an RPC's types; a `features`
+ * option). Attached as a non-enumerable `tokens` property (model/source-index.ts `withTokens`):
+ * rules read it, catalog.json and equality of models ignore it.
+ */
+export interface Tokens {
+  readonly name?: SourcePosition;
+  readonly number?: SourcePosition;
+  readonly type?: SourcePosition;
+  readonly default?: SourcePosition;
+  readonly jsonName?: SourcePosition;
+  readonly input?: SourcePosition;
+  readonly output?: SourcePosition;
+  readonly idempotency?: SourcePosition;
+  /** The `features.json_format` option of a message or enum. */
+  readonly jsonFormat?: SourcePosition;
+  /** The `features.message_encoding` option of a field. */
+  readonly messageEncoding?: SourcePosition;
+}
+
 export type ScalarType =
   | "double" | "float"
   | "int32" | "int64" | "uint32" | "uint64"
@@ -62,8 +83,22 @@ export interface FieldModel {
   /** `[deprecated = true]`; absent when not deprecated. */
   readonly deprecated?: true;
   readonly position: SourcePosition;
+  readonly tokens?: Tokens;
+  /** Message fields encoded as groups (proto2 `group`, editions `features.message_encoding = DELIMITED`). */
+  readonly delimited?: true;
   /** proto2 `[default = …]` as written in the descriptor (absent when none is declared). */
   readonly defaultValue?: string;
+}
+
+/**
+ * An extension field (`extend Target { … }`): on the wire like a field of the extendee, in JSON
+ * the key `[full.name]`. Compatibility pairs extensions by extendee and number, like fields.
+ */
+export interface ExtensionModel extends FieldModel {
+  /** `pkg.name` (or `pkg.Scope.name` when declared inside a message). */
+  readonly fullName: string;
+  readonly extendee: string;
+  readonly file: string;
 }
 
 /** Resolved `features.json_format`: proto2 defaults to LEGACY_BEST_EFFORT, proto3/editions to ALLOW. */
@@ -89,6 +124,7 @@ export interface MessageModel {
   /** `option deprecated = true`; absent when not deprecated. */
   readonly deprecated?: true;
   readonly position: SourcePosition;
+  readonly tokens?: Tokens;
   readonly jsonFormat?: JsonFormat;
 }
 
@@ -104,10 +140,14 @@ export interface EnumModel {
     readonly number: number;
     readonly comment: string;
     readonly position: SourcePosition;
+    readonly tokens?: Tokens;
   }[];
   readonly comment: string;
   readonly position: SourcePosition;
+  readonly tokens?: Tokens;
   readonly jsonFormat?: JsonFormat;
+  /** A closed enum (proto2, or editions `features.enum_type = CLOSED`) drops unknown numbers into unknown fields. */
+  readonly closed?: true;
 }
 
 /** A .proto file of the contract root: its package and syntax (compatibility checks pair files by path). */
@@ -133,6 +173,7 @@ export interface ServiceModel {
     readonly serverStreaming: boolean;
     readonly idempotency: "IDEMPOTENCY_UNKNOWN" | "NO_SIDE_EFFECTS" | "IDEMPOTENT";
     readonly position: SourcePosition;
+    readonly tokens?: Tokens;
   }[];
   readonly position: SourcePosition;
 }
@@ -204,6 +245,8 @@ export interface Catalog {
   readonly enums: Readonly<Record<string, EnumModel>>;
   /** Per contract file (same keys as `files`): package, syntax. */
   readonly fileModels?: Readonly<Record<string, FileModel>>;
+  /** Extensions declared in the root's files, by full name (absent when there are none). */
+  readonly extensions?: Readonly<Record<string, ExtensionModel>>;
   /** Services by full name (usually none in an event catalog). */
   readonly services?: Readonly<Record<string, ServiceModel>>;
 }

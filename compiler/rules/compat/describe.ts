@@ -1,11 +1,23 @@
 /** Shared wording and small lookups for compatibility rules (past-tense messages, positions). */
-import type { Catalog, FieldModel, FieldType, NumberRange, SourcePosition } from "../../model/catalog.js";
+import type { Catalog, ExtensionModel, FieldModel, FieldType, NumberRange, SourcePosition, Tokens } from "../../model/catalog.js";
 import { survivingParent } from "./pairing.js";
 import type { Direction } from "./types.js";
 
 /** `Field "3" with name "store_id" on message "OrderPlaced"` (buf's wording). */
 export function fieldDescription(field: FieldModel, messageFullName: string): string {
-  return `Field "${field.number}" with name "${field.name}" on message "${shortName(messageFullName)}"`;
+  return `${fieldKind(field)} "${field.number}" with name "${field.name}" on message "${shortName(messageFullName)}"`;
+}
+
+export const isExtension = (f: FieldModel): f is ExtensionModel => "extendee" in f;
+
+/** "Field", or "Extension" for an extension field. */
+export function fieldKind(f: FieldModel): string {
+  return isExtension(f) ? "Extension" : "Field";
+}
+
+/** A field's element name: `pkg.Message.field`, or `pkg.Extendee.[pkg.ext]` (its JSON key) for an extension. */
+export function fieldElement(messageFullName: string, f: FieldModel): string {
+  return isExtension(f) ? `${messageFullName}.[${f.fullName}]` : `${messageFullName}.${f.name}`;
 }
 
 export function shortName(fullName: string): string {
@@ -59,4 +71,9 @@ export function deletionPosition(after: Catalog, fullName: string, file: string,
   if (parent) return after.messages[parent]!.position;
   const f = after.fileModels?.[file];
   return f ? f.packagePosition : old;
+}
+
+/** Where buf points for `token` of an element (its name, type, an option…), else the element. */
+export function tokenAt(el: { readonly position: SourcePosition; readonly tokens?: Tokens }, token: keyof Tokens): SourcePosition {
+  return el.tokens?.[token] ?? el.position;
 }

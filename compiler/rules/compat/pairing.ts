@@ -11,7 +11,7 @@
  * after tree typically shares ~90% of its messages with the baseline; equal but separately built
  * models are still paired.)
  */
-import type { Catalog } from "../../model/catalog.js";
+import type { Catalog, ExtensionModel, MessageModel } from "../../model/catalog.js";
 import type {
   EnumPair,
   EnumValue,
@@ -67,6 +67,8 @@ export function pairCatalogs({ before, after }: Versions): Pairs {
     }
   }
 
+  fields.push(...extensionPairs(before, after));
+
   const enumValues: EnumValuePair[] = [];
   for (const e of enums) {
     if (!e.before || !e.after || e.before === e.after) continue;
@@ -101,6 +103,31 @@ export function pairCatalogs({ before, after }: Versions): Pairs {
   }
 
   return { file: files, message: messages, field: fields, enum: enums, enumValue: enumValues, event: events, sink: sinks, service: services, method: methods };
+}
+
+/**
+ * Extensions present on both sides, by extendee and number (their identity on the wire), judged by
+ * the field rules. A deleted extension is buf's EXTENSION_NO_DELETE (FILE/PACKAGE, not WIRE).
+ */
+function extensionPairs(before: Catalog, after: Catalog): FieldPair[] {
+  const key = (x: ExtensionModel): string => `${x.extendee}#${x.number}`;
+  const b = byKey(Object.values(before.extensions ?? {}), key);
+  const a = byKey(Object.values(after.extensions ?? {}), key);
+  const out: FieldPair[] = [];
+  for (const k of keysOf(b.keys(), a.keys())) {
+    const x = b.get(k);
+    const y = a.get(k);
+    if (!x || !y) continue;
+    const message = { name: y.extendee, before: before.messages[x.extendee] ?? extendeeModel(x), after: after.messages[y.extendee] ?? extendeeModel(y) };
+    out.push({ message, number: y.number, before: x, after: y, extension: true });
+  }
+  return out;
+}
+
+/** A stand-in for an extendee outside the tree (google.protobuf.FieldOptions…): a name, no fields. */
+function extendeeModel(x: ExtensionModel): MessageModel {
+  const name = x.extendee.slice(x.extendee.lastIndexOf(".") + 1);
+  return { fullName: x.extendee, name, file: "", package: "", reservedRanges: [], reservedNames: [], fields: [], oneofs: [], comment: "", position: x.position };
 }
 
 function recordOf(events: Catalog["events"]): Record<string, Catalog["events"][number]> {

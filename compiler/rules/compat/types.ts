@@ -41,12 +41,16 @@ export interface MessagePair {
   readonly after?: MessageModel;
 }
 
-/** Fields of a message present on both sides, paired by number. */
+/**
+ * Fields of a message present on both sides, paired by number; or extensions present on both
+ * sides, paired by extendee (`message`) and number (`extension` set).
+ */
 export interface FieldPair {
   readonly message: { readonly name: string; readonly before: MessageModel; readonly after: MessageModel };
   readonly number: number;
   readonly before?: FieldModel;
   readonly after?: FieldModel;
+  readonly extension?: true;
 }
 
 export interface EnumPair {

@@ -39,7 +39,10 @@ describe("decodeDescriptorSet", () => {
     expect(decoded.locations[0]!.get("4.0.2.1")?.comment).toBe("The lines.");
     expect(decoded.locations[0]!.get("5.0")?.comment).toBe("A status.");
     expect(decoded.locations[0]!.get("2")).toEqual({ line: 2, column: 1, comment: "" }); // package statement
-    expect(decoded.locations[0]!.has("4.0.2.0.1")).toBe(false); // a field's name: odd path, not kept
+    // Tokens findings point at (odd paths) are kept: a field's name, type and number.
+    expect(decoded.locations[0]!.get("4.0.2.0.1")).toMatchObject({ line: 7, column: 10 });
+    expect(decoded.locations[0]!.get("4.0.2.0.5")).toMatchObject({ line: 7, column: 3 });
+    expect(decoded.locations[0]!.has("4.0.2.0.3")).toBe(true);
     for (const f of full.file) f.sourceCodeInfo = undefined;
     expect(decoded.set).toEqual(full);
   });

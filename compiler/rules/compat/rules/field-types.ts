@@ -5,6 +5,7 @@
 import type { Catalog, FieldModel, FieldType } from "../../../model/catalog.js";
 import { shortName } from "../describe.js";
 import { read, readCardinality, type Encoding, type Reading, type TypeKey } from "../type-compat.js";
+import { structuralDifference } from "../structure.js";
 import type { Direction, RuleContext } from "../types.js";
 
 const OK: Reading = { verdict: "ok", note: "" };
@@ -27,9 +28,17 @@ export function readType(enc: Encoding, w: FieldType, wc: Catalog, r: FieldType,
     return worst(readType(enc, { kind: "scalar", scalar: w.key }, wc, { kind: "scalar", scalar: r.key }, rc), readType(enc, w.value, wc, r.value, rc));
   }
   if (w.kind === "message" && r.kind === "message") {
-    return w.typeName === r.typeName ? OK : { verdict: "incompatible", note: `${w.typeName} and ${r.typeName} are different messages` };
+    if (w.typeName === r.typeName) return OK;
+    // Neither the binary format nor JSON carries a message's name: judge by structure.
+    const difference = structuralDifference(enc, w.typeName, wc, r.typeName, rc);
+    return difference === undefined ? OK : { verdict: "incompatible", note: `${w.typeName} and ${r.typeName} differ in structure (${difference})` };
   }
   if (w.kind === "enum" && r.kind === "enum") return readEnum(enc, w.typeName, wc, r.typeName, rc);
+  if (w.kind === "scalar" && r.kind === "enum" && !rc.enums[r.typeName]?.closed) {
+    // An open enum keeps unknown numbers as they are, in both formats (JSON accepts numbers too):
+    // it reads like an int32.
+    return read(enc, typeKey(w), "int32");
+  }
   return read(enc, typeKey(w), typeKey(r));
 }
 
@@ -48,6 +57,12 @@ function readEnum(enc: Encoding, w: string, wc: Catalog, r: string, rc: Catalog)
 
 /** Readings per direction: backward = new reader of before data, forward = old reader of after data. */
 export function typeReadings(enc: Encoding, b: FieldModel, a: FieldModel, ctx: RuleContext): Record<Direction, Reading> {
+  if (enc === "wire" && b.type.kind === "message" && a.type.kind === "message" && (b.delimited ?? false) !== (a.delimited ?? false)) {
+    // features.message_encoding (or a proto2 group): a delimited message is a START/END_GROUP pair,
+    // a length-prefixed one a LEN record; neither reader sees the other's bytes.
+    const note = "a delimited (group) message and a length-prefixed one use different wire types";
+    return { backward: { verdict: "incompatible", note }, forward: { verdict: "incompatible", note } };
+  }
   return {
     backward: readType(enc, b.type, ctx.before, a.type, ctx.after),
     forward: readType(enc, a.type, ctx.after, b.type, ctx.before),
@@ -55,6 +70,11 @@ export function typeReadings(enc: Encoding, b: FieldModel, a: FieldModel, ctx: R
 }
 
 export function cardinalityReadings(enc: Encoding, b: FieldModel, a: FieldModel): Record<Direction, Reading> {
+  if (enc === "json" && b.cardinality === "repeated" && a.cardinality === "repeated" && (b.type.kind === "map") !== (a.type.kind === "map")) {
+    // Same bytes (a map is a repeated entry message), but JSON writes a map as an object, a list as an array.
+    const note = "a JSON object (map) and a JSON array (list) do not parse as each other";
+    return { backward: { verdict: "incompatible", note }, forward: { verdict: "incompatible", note } };
+  }
   return {
     backward: readCardinality(enc, b.cardinality, a.cardinality, typeKey(b.type)),
     forward: readCardinality(enc, a.cardinality, b.cardinality, typeKey(a.type)),

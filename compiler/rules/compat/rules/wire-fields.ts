@@ -1,9 +1,17 @@
 /** Wire / JSON rules over field pairs (fields paired by number inside a message present on both sides). */
-import { fieldDescription, inRanges, prettyType, shortName } from "../describe.js";
+import { fieldDescription, fieldElement, fieldKind, inRanges, isExtension, prettyType, shortName, tokenAt } from "../describe.js";
+import type { FieldModel } from "../../../model/catalog.js";
 import { defineRule, type FieldPair, type Violation } from "../types.js";
 import { breakingDirections, cardinalityReadings, typeReadings } from "./field-types.js";
+import { effectiveDefault, sameDefault } from "./field-defaults.js";
 
-const element = (p: FieldPair, name: string): string => `${p.message.name}.${name}`;
+const element = (p: FieldPair, name: string): string => {
+  const f = p.after?.name === name ? p.after : p.before;
+  return f ? fieldElement(p.message.name, f) : `${p.message.name}.${name}`;
+};
+
+/** The type as a message names it; delimited (group-encoded) messages say so. */
+const typeLabel = (f: FieldModel): string => `${prettyType(f.type)}${f.delimited ? " (delimited)" : ""}`;
 
 function hasDirections(d: Partial<Record<string, string>>): boolean {
   return Object.keys(d).length > 0;
@@ -20,8 +28,8 @@ export const FIELD_WIRE_COMPATIBLE_TYPE = defineRule({
     const directions = breakingDirections(typeReadings("wire", p.before, p.after, ctx));
     if (!hasDirections(directions)) return [];
     return [{
-      message: `${fieldDescription(p.after, p.message.name)} changed type from "${prettyType(p.before.type)}" to "${prettyType(p.after.type)}"`,
-      at: p.after.position,
+      message: `${fieldDescription(p.after, p.message.name)} changed type from "${typeLabel(p.before)}" to "${typeLabel(p.after)}"`,
+      at: tokenAt(p.after, "type"),
       element: element(p, p.after.name),
       directions,
     }];
@@ -40,15 +48,13 @@ export const FIELD_WIRE_JSON_COMPATIBLE_TYPE = defineRule({
     const directions = breakingDirections(typeReadings("json", p.before, p.after, ctx), wire);
     if (!hasDirections(directions)) return [];
     return [{
-      message: `${fieldDescription(p.after, p.message.name)} changed type from "${prettyType(p.before.type)}" to "${prettyType(p.after.type)}", which JSON encodes differently`,
-      at: p.after.position,
+      message: `${fieldDescription(p.after, p.message.name)} changed type from "${typeLabel(p.before)}" to "${typeLabel(p.after)}", which JSON encodes differently`,
+      at: tokenAt(p.after, "type"),
       element: element(p, p.after.name),
       directions,
     }];
   },
 });
-
-const isMap = (p: FieldPair): boolean => p.before?.type.kind === "map" || p.after?.type.kind === "map";
 
 export const FIELD_WIRE_COMPATIBLE_CARDINALITY = defineRule({
   id: "FIELD_WIRE_COMPATIBLE_CARDINALITY",
@@ -57,7 +63,7 @@ export const FIELD_WIRE_COMPATIBLE_CARDINALITY = defineRule({
   doc: "Checks that a field's cardinality change (implicit, optional, required, repeated) keeps values readable in the binary format.",
   subject: "field",
   check(p): Violation[] {
-    if (!p.before || !p.after || isMap(p)) return []; // map ↔ non-map is a type change
+    if (!p.before || !p.after) return [];
     const directions = breakingDirections(cardinalityReadings("wire", p.before, p.after));
     if (!hasDirections(directions)) return [];
     return [{
@@ -76,7 +82,7 @@ export const FIELD_WIRE_JSON_COMPATIBLE_CARDINALITY = defineRule({
   doc: "Checks that a field's cardinality change that the binary format tolerates (singular ↔ repeated) also keeps its JSON shape.",
   subject: "field",
   check(p): Violation[] {
-    if (!p.before || !p.after || isMap(p)) return [];
+    if (!p.before || !p.after) return [];
     const wire = cardinalityReadings("wire", p.before, p.after);
     const directions = breakingDirections(cardinalityReadings("json", p.before, p.after), wire);
     if (!hasDirections(directions)) return [];
@@ -146,10 +152,13 @@ export const FIELD_SAME_NAME = defineRule({
   doc: "Checks that a field keeps its name (JSON parsers accept the proto name as a key).",
   subject: "field",
   check(p): Violation[] {
-    if (!p.before || !p.after || p.before.name === p.after.name) return [];
+    if (!p.before || !p.after) return [];
+    // An extension's name is its full name: JSON writes it as the key "[pkg.name]".
+    const [b, a] = isExtension(p.before) && isExtension(p.after) ? [p.before.fullName, p.after.fullName] : [p.before.name, p.after.name];
+    if (a === b) return [];
     return [{
-      message: `Field "${p.number}" on message "${shortName(p.message.name)}" changed name from "${p.before.name}" to "${p.after.name}"`,
-      at: p.after.position,
+      message: `${fieldKind(p.after)} "${p.number}" on message "${shortName(p.message.name)}" changed name from "${b}" to "${a}"`,
+      at: tokenAt(p.after, "name"),
       element: element(p, p.after.name),
     }];
   },
@@ -165,7 +174,7 @@ export const FIELD_SAME_JSON_NAME = defineRule({
     if (!p.before || !p.after || p.before.jsonName === p.after.jsonName) return [];
     return [{
       message: `${fieldDescription(p.after, p.message.name)} changed JSON name from "${p.before.jsonName}" to "${p.after.jsonName}"`,
-      at: p.after.position,
+      at: tokenAt(p.after, "jsonName"),
       element: element(p, p.after.name),
     }];
   },
@@ -175,38 +184,52 @@ export const FIELD_SAME_ONEOF = defineRule({
   id: "FIELD_SAME_ONEOF",
   layer: "wire",
   category: "WIRE",
-  doc: "Checks that a field stays in (or out of) the same oneof.",
+  doc: "Checks that a field keeps the oneof companions it had: fields set independently must not come to share a oneof, nor the reverse.",
   subject: "field",
   check(p): Violation[] {
+    // A field that stays in its oneof is not reported: its companions' moves are, on them.
     if (!p.before || !p.after || p.before.oneof === p.after.oneof) return [];
+    // Neither format carries a oneof's name: what readers notice is which fields exclude each other.
+    const was = companions(p.message.before.fields, p.before);
+    const is = companions(p.message.after.fields, p.after);
+    const existed = new Set(p.message.before.fields.map((f) => f.number));
+    const exists = new Set(p.message.after.fields.map((f) => f.number));
+    const joined = [...is].filter((n) => !was.has(n) && existed.has(n));
+    const parted = [...was].filter((n) => !is.has(n) && exists.has(n));
+    if (joined.length === 0 && parted.length === 0) return []; // a oneof renamed, or a field moved into a oneof of its own
+    const directions: Partial<Record<"backward" | "forward", string>> = {};
+    if (joined.length > 0) directions.backward = `older data may set it together with field${plural(joined)} ${joined.join(", ")}, now in its oneof: only the last one is kept`;
+    if (parted.length > 0) directions.forward = `newer data may set it together with field${plural(parted)} ${parted.join(", ")}, in its oneof for old readers: only the last one is kept`;
     const desc = fieldDescription(p.after, p.message.name);
-    const base = { at: p.after.position, element: element(p, p.after.name) };
-    if (p.before.oneof === undefined) {
-      return [{ ...base, message: `${desc} moved into oneof "${p.after.oneof}"`, directions: { backward: "when several members were set, only the last one is kept" } }];
-    }
-    if (p.after.oneof === undefined) {
-      return [{ ...base, message: `${desc} moved out of oneof "${p.before.oneof}"`, directions: { forward: "when several former members are set, only the last one is kept" } }];
-    }
-    return [{ ...base, message: `${desc} moved from oneof "${p.before.oneof}" to oneof "${p.after.oneof}"` }];
+    const move =
+      p.before.oneof === undefined ? `moved into oneof "${p.after.oneof}"`
+      : p.after.oneof === undefined ? `moved out of oneof "${p.before.oneof}"`
+      : `moved from oneof "${p.before.oneof}" to oneof "${p.after.oneof}"`;
+    return [{ message: `${desc} ${move}`, at: p.after.position, element: element(p, p.after.name), directions }];
   },
 });
 
-const ZERO_DEFAULTS = new Set(["", "0", "false", "0.0", "-0"]);
+/** Numbers of the other fields in `f`'s oneof (none when it is in no oneof). */
+function companions(fields: readonly FieldModel[], f: FieldModel): Set<number> {
+  return new Set(f.oneof === undefined ? [] : fields.filter((g) => g.oneof === f.oneof && g.number !== f.number).map((g) => g.number));
+}
+
+const plural = (xs: readonly unknown[]): string => (xs.length > 1 ? "s" : "");
 
 export const FIELD_SAME_DEFAULT = defineRule({
   id: "FIELD_SAME_DEFAULT",
   layer: "wire",
   category: "WIRE",
-  doc: "Checks that a field keeps its declared default value (proto2), which readers substitute for absent values.",
+  doc: "Checks that a field keeps the value of its default (proto2 and editions), which readers substitute for absent values.",
   subject: "field",
-  check(p): Violation[] {
+  check(p, ctx): Violation[] {
     if (!p.before || !p.after) return [];
-    const b = p.before.defaultValue ?? "";
-    const a = p.after.defaultValue ?? "";
-    if (a === b || (ZERO_DEFAULTS.has(a) && ZERO_DEFAULTS.has(b))) return [];
+    const b = effectiveDefault(p.before, ctx.before);
+    const a = effectiveDefault(p.after, ctx.after);
+    if (b === undefined || a === undefined || sameDefault(b, a)) return [];
     return [{
-      message: `${fieldDescription(p.after, p.message.name)} changed default value from "${b}" to "${a}"`,
-      at: p.after.position,
+      message: `${fieldDescription(p.after, p.message.name)} changed default value from ${b.printable} to ${a.printable}`,
+      at: tokenAt(p.after, "default"),
       element: element(p, p.after.name),
     }];
   },

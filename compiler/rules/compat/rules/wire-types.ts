@@ -1,6 +1,7 @@
 /** Wire / JSON rules over messages, enums, enum values, files and RPCs. */
-import { deletionPosition, formatRange, inRanges, rangeCovered, shortName } from "../describe.js";
-import { defineRule, type Violation } from "../types.js";
+import { deletionPosition, formatRange, inRanges, rangeCovered, shortName, tokenAt } from "../describe.js";
+import { structuralDifference } from "../structure.js";
+import { defineRule, type RuleContext, type Violation } from "../types.js";
 import type { MessageModel } from "../../../model/catalog.js";
 
 export const MESSAGE_NO_DELETE = defineRule({
@@ -10,7 +11,7 @@ export const MESSAGE_NO_DELETE = defineRule({
   doc: "Checks that no message of the tree is deleted (evt: readers and writers elsewhere may still use it; buf has this in FILE/PACKAGE).",
   subject: "message",
   check(p, ctx): Violation[] {
-    if (!p.before || p.after) return [];
+    if (!p.before || p.after || movedTo(p.name, ctx) !== undefined) return [];
     return [{
       message: `Previously present message "${p.name}" was deleted`,
       at: deletionPosition(ctx.after, p.name, p.before.file, p.before.position),
@@ -18,6 +19,19 @@ export const MESSAGE_NO_DELETE = defineRule({
     }];
   },
 });
+
+/**
+ * The message of the after tree that `name` moved to (another package or file, same short name and
+ * the same structure in binary and JSON), if any: neither format carries message names, so such a
+ * move is no deletion for readers or writers of the payload.
+ */
+function movedTo(name: string, ctx: RuleContext): string | undefined {
+  const short = shortName(name);
+  return Object.values(ctx.after.messages).find(
+    (m) => m.name === short && structuralDifference("wire", name, ctx.before, m.fullName, ctx.after) === undefined &&
+      structuralDifference("json", name, ctx.before, m.fullName, ctx.after) === undefined,
+  )?.fullName;
+}
 
 export const MESSAGE_SAME_REQUIRED_FIELDS = defineRule({
   id: "MESSAGE_SAME_REQUIRED_FIELDS",
@@ -74,7 +88,7 @@ export const MESSAGE_SAME_JSON_FORMAT = defineRule({
   subject: "message",
   check(p): Violation[] {
     if (!p.before || !p.after || p.before.jsonFormat !== "ALLOW" || p.after.jsonFormat === "ALLOW" || p.after.jsonFormat === undefined) return [];
-    return [{ message: `Message "${p.after.name}" JSON format support changed from ALLOW to ${p.after.jsonFormat}`, at: p.after.position, element: p.name }];
+    return [{ message: `Message "${p.after.name}" JSON format support changed from ALLOW to ${p.after.jsonFormat}`, at: tokenAt(p.after, "jsonFormat"), element: p.name }];
   },
 });
 
@@ -113,7 +127,7 @@ export const ENUM_SAME_JSON_FORMAT = defineRule({
   subject: "enum",
   check(p): Violation[] {
     if (!p.before || !p.after || p.before.jsonFormat !== "ALLOW" || p.after.jsonFormat === "ALLOW" || p.after.jsonFormat === undefined) return [];
-    return [{ message: `Enum "${p.after.name}" JSON format support changed from ALLOW to ${p.after.jsonFormat}`, at: p.after.position, element: p.name }];
+    return [{ message: `Enum "${p.after.name}" JSON format support changed from ALLOW to ${p.after.jsonFormat}`, at: tokenAt(p.after, "jsonFormat"), element: p.name }];
   },
 });
 
@@ -156,16 +170,15 @@ export const ENUM_VALUE_SAME_NAME = defineRule({
   id: "ENUM_VALUE_SAME_NAME",
   layer: "wire",
   category: "WIRE_JSON",
-  doc: "Checks that an enum value keeps its name (JSON carries enum names).",
+  doc: "Checks that every name an enum value number had is kept (JSON readers accept every alias; adding an alias is no rename).",
   subject: "enumValue",
   check(p): Violation[] {
     if (p.before.length === 0 || p.after.length === 0) return [];
-    if (p.after.every((v) => p.before.some((b) => b.name === v.name))) return [];
-    return [{
-      message: `Enum value "${p.number}" on enum "${p.enum.after.name}" changed name from ${names(p.before)} to ${names(p.after)}`,
-      at: p.after[0]!.position,
-      element: `${p.enum.name}.${p.after[0]!.name}`,
-    }];
+    if (p.before.every((b) => p.after.some((v) => v.name === b.name))) return [];
+    const plural = p.before.length > 1 && p.after.length > 1 ? "s" : "";
+    const message = `Enum value "${p.number}" on enum "${p.enum.after.name}" changed name${plural} from ${names(p.before)} to ${names(p.after)}`;
+    // Like buf: one finding per current name of the number, at its number.
+    return p.after.map((v) => ({ message, at: tokenAt(v, "number"), element: `${p.enum.name}.${v.name}` }));
   },
 });
 
@@ -191,7 +204,7 @@ export const RPC_SAME_REQUEST_TYPE = defineRule({
   subject: "method",
   check(p): Violation[] {
     if (!p.before || !p.after || p.before.input === p.after.input) return [];
-    return [{ message: `${rpc(p.name, p.service.name)} changed request type from "${p.before.input}" to "${p.after.input}"`, at: p.after.position, element: `${p.service.name}.${p.name}` }];
+    return [{ message: `${rpc(p.name, p.service.name)} changed request type from "${p.before.input}" to "${p.after.input}"`, at: tokenAt(p.after, "input"), element: `${p.service.name}.${p.name}` }];
   },
 });
 
@@ -203,7 +216,7 @@ export const RPC_SAME_RESPONSE_TYPE = defineRule({
   subject: "method",
   check(p): Violation[] {
     if (!p.before || !p.after || p.before.output === p.after.output) return [];
-    return [{ message: `${rpc(p.name, p.service.name)} changed response type from "${p.before.output}" to "${p.after.output}"`, at: p.after.position, element: `${p.service.name}.${p.name}` }];
+    return [{ message: `${rpc(p.name, p.service.name)} changed response type from "${p.before.output}" to "${p.after.output}"`, at: tokenAt(p.after, "output"), element: `${p.service.name}.${p.name}` }];
   },
 });
 
@@ -241,7 +254,7 @@ export const RPC_SAME_IDEMPOTENCY_LEVEL = defineRule({
   subject: "method",
   check(p): Violation[] {
     if (!p.before || !p.after || p.before.idempotency === p.after.idempotency) return [];
-    return [{ message: `${rpc(p.name, p.service.name)} changed option "idempotency_level" from "${p.before.idempotency}" to "${p.after.idempotency}"`, at: p.after.position, element: `${p.service.name}.${p.name}` }];
+    return [{ message: `${rpc(p.name, p.service.name)} changed option "idempotency_level" from "${p.before.idempotency}" to "${p.after.idempotency}"`, at: tokenAt(p.after, "idempotency"), element: `${p.service.name}.${p.name}` }];
   },
 });
 
