@@ -6,6 +6,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p .tmp
 
+echo "== Debian tools the tests use (installed when missing)"
+bash scripts/chromium.sh          # the browser tests (playwright-core drives Debian's chromium)
+bash scripts/apt-ensure.sh /usr/bin/promtool prometheus   # evaluates the generated alert rules
+
 echo "== build (tsc -b)"
 node node_modules/typescript/bin/tsc -b tsconfig.json
 

@@ -7,7 +7,7 @@
  * event ids or free text).
  */
 import type { Instrumentation } from "../instrumentation.js";
-import { CounterClass, GaugeClass, HistogramClass, RegistryClass, type Registry } from "./prom.js";
+import { promClient, type Registry } from "./prom.js";
 import { sinkReasonClass } from "./reasons.js";
 
 /** Per partition: how many records the warehouse has not got yet (Kafka end offset − warehouse high-water − 1). */
@@ -35,6 +35,7 @@ export class RuntimeMetrics {
   private readonly m;
 
   constructor(options: RuntimeMetricsOptions = {}) {
+    const { Counter: CounterClass, Gauge: GaugeClass, Histogram: HistogramClass, Registry: RegistryClass } = promClient();
     this.registry = options.registry ?? new RegistryClass();
     const registers = [this.registry];
     const counter = (name: string, help: string, labelNames: string[]) => new CounterClass({ name, help, labelNames, registers });

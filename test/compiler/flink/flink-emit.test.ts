@@ -42,7 +42,9 @@ describe("Flink tables of the contracts", () => {
     const sink = flinkTableDdl(event("clickstream.v1.SessionSummarized"), catalog, { name: "s", topic: "t", bootstrapServers: "b:1", javaClass: "C", role: "sink", transactionalIdPrefix: "p" });
     expect(sink).toContain("`headers` MAP<STRING, BYTES> METADATA\n");
     expect(sink).toContain("'sink.delivery-guarantee' = 'exactly-once'");
-    expect(sink).toContain("'key.fields' = 'anonymous_id'");
+    expect(sink).not.toContain("'key.fields'"); // SessionSummarized has no Kafka key (its visitor id is personal data)
+    const keyed = flinkTableDdl(event("orders.v1.OrderPlaced"), catalog, { name: "k", topic: "t", bootstrapServers: "b:1", javaClass: "C", role: "sink", transactionalIdPrefix: "p" });
+    expect(keyed).toContain("'key.fields' = 'order_id'");
     expect(defaultTableName(event("clickstream.v1.SessionSummarized"))).toBe("session_summarized");
   });
 
