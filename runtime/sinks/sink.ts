@@ -314,6 +314,7 @@ class SinkWorker {
       // a new generation: read the warehouse's word again before using any partition
       this.positioned.clear();
       this.highWater.clear();
+      this.highWaterRead = undefined;
       void this.commitHighWater(assignment[this.d.sink.topic] ?? []);
     });
     consumer.onFatal((e) => this.d.onFatal(e));
@@ -337,7 +338,7 @@ class SinkWorker {
   private async commitHighWater(partitions: readonly number[]): Promise<void> {
     if (partitions.length === 0 || this.stopping) return;
     try {
-      const all = await this.withRetry("read high-water", () => this.d.writer.readHighWater(this.d.sink));
+      const all = await this.readHighWater();
       const offsets = partitions.flatMap((p) => {
         const hw = all.get(p);
         return hw === undefined ? [] : [{ topic: this.d.sink.topic, partition: p, offset: (hw + 1n).toString() }];
@@ -348,9 +349,22 @@ class SinkWorker {
     }
   }
 
+  /**
+   * One warehouse read of the high-water offsets per generation, shared by the assignment's group
+   * offset move and the first batch of each partition (one statement at a time on the connection).
+   */
+  private highWaterRead: ReturnType<WarehouseWriter["readHighWater"]> | undefined;
+  private readHighWater(): ReturnType<WarehouseWriter["readHighWater"]> {
+    const read = (this.highWaterRead ??= this.withRetry("read high-water", () => this.d.writer.readHighWater(this.d.sink)));
+    read.catch(() => {
+      if (this.highWaterRead === read) this.highWaterRead = undefined; // a failed read is tried again
+    });
+    return read;
+  }
+
   private async hwOf(partition: number): Promise<bigint | null> {
     if (!this.highWater.has(partition)) {
-      const all = await this.withRetry("read high-water", () => this.d.writer.readHighWater(this.d.sink));
+      const all = await this.readHighWater();
       for (const [p, o] of all) if (!this.highWater.has(p)) this.highWater.set(p, o);
       if (!this.highWater.has(partition)) this.highWater.set(partition, null);
     }
@@ -546,6 +560,7 @@ class SinkWorker {
    */
   private async withRetry<T>(what: string, task: () => Promise<T>): Promise<T> {
     const before = this.d.phase.current();
+    const retrying = `retrying ${what} for ${this.d.sink.name} (warehouse unavailable)`;
     try {
       const { value } = await retry(() => task(), {
         retries: Infinity,
@@ -554,7 +569,7 @@ class SinkWorker {
         signal: this.d.signal,
         shouldRetry: (e) => isWarehouseError(e) && e.kind === "transient",
         onRetry: (e, attempt, delayMs) => {
-          this.d.phase.set(`retrying ${what} for ${this.d.sink.name} (warehouse unavailable)`);
+          this.d.phase.set(retrying);
           this.counters.retries += 1;
           this.d.instrumentation.emit("sink.retry", () => ({ sink: this.d.sink.name, table: this.d.sink.table, attempt, delayMs, error: e }));
           this.d.log.warn(`warehouse unavailable; retrying ${what}`, { sink: this.d.sink.name, attempt, delayMs, error: (e as Error).message });
@@ -562,7 +577,9 @@ class SinkWorker {
       });
       return value;
     } finally {
-      this.d.phase.set(before);
+      // restore only what this call changed: a warehouse call that outlives the join (the
+      // high-water read on assignment) must not put "joining" back over "consuming"
+      if (this.d.phase.current() === retrying) this.d.phase.set(before);
     }
   }
 

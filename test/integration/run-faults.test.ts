@@ -197,7 +197,9 @@ describe("evt run: SIGTERM while retrying an unreachable warehouse (Snowflake pr
 
     await outage.up();
     const second = spawnRun(args, env);
-    await waitUntil(async () => (await committedTotal(group, sink.topic)) === 200, "restart loaded the rest", 120_000);
+    await waitUntil(async () => (await committedTotal(group, sink.topic)) === 200, "restart loaded the rest", 120_000).catch((e: Error) => {
+      throw new Error(`${e.message}\n${second.stderr()}`);
+    });
     expect((await second.signal("SIGTERM")).code, second.stderr()).toBe(0);
     const conn = await connectFakesnow({ database, schema: "PUBLIC" });
     try {
