@@ -68,13 +68,6 @@ export function sinkTableNameProblem(table: string): string | undefined {
 /** Emitted identifiers: upper-case letters, digits and underscores, not starting with a digit. */
 export const IDENTIFIER_PATTERN = /^[A-Z_][A-Z0-9_]*$/;
 
-/** Why `name` cannot be emitted as a warehouse identifier (pattern, reserved word, length), or undefined. */
-export function identifierProblem(name: string): string | undefined {
-  if (!IDENTIFIER_PATTERN.test(name)) return `${shown(name)} is not UPPER_SNAKE (A-Z, 0-9, _; not starting with a digit)`;
-  if (SNOWFLAKE_RESERVED_WORDS.has(name)) return `${shown(name)} is a Snowflake reserved word`;
-  if (name.length > MAX_IDENTIFIER_LENGTH) return `${shown(name)} is longer than ${MAX_IDENTIFIER_LENGTH} characters`;
-  return undefined;
-}
 
 export { quoteIdent } from "./sql-escape.js";
 

@@ -12,8 +12,8 @@
  * means for its offsets).
  */
 import { gzipSync } from "node:zlib";
-import { describeError } from "../errors.js";
-import { retry, RetriesExhausted } from "../retry.js";
+import { describeError, isRetriesExhaustedError } from "../errors.js";
+import { retry } from "../retry.js";
 import { protocolCode, type AdminPort, type Compression, type ConsumedRecord, type HeaderValue, type OutgoingRecord, type ProducerPort } from "./adapter.js";
 import { DLQ, dlqHeaders, dlqTopicOf, type DeadLetterInfo } from "./headers.js";
 
@@ -92,7 +92,7 @@ export function createDeadLetterWriter(options: DeadLetterWriterOptions): DeadLe
       onRetry,
       signal: options.signal,
     }).catch((e: unknown) => {
-      throw e instanceof RetriesExhausted ? e.lastError : e;
+      throw isRetriesExhaustedError(e) ? e.lastError : e;
     });
   }
 
@@ -137,7 +137,7 @@ async function retryLookup<T>(task: () => Promise<T>, options: DeadLetterWriterO
       shouldRetry: (e) => !isProgrammerError(e), onRetry, signal: options.signal,
     })).value;
   } catch (e) {
-    throw e instanceof RetriesExhausted ? e.lastError : e;
+    throw isRetriesExhaustedError(e) ? e.lastError : e;
   }
 }
 

@@ -6,9 +6,9 @@
 import type { DescMessage, MessageShape } from "@bufbuild/protobuf";
 import type { EventContract } from "../contract.js";
 import type { Message } from "@bufbuild/protobuf";
-import { EventsNotSentError, RuntimeConfigError, isEventValidationError, isEvtRuntimeError, isKafkaClientError } from "../errors.js";
+import { EventsNotSentError, RuntimeConfigError, isEventValidationError, isEvtRuntimeError, isKafkaClientError, isRetriesExhaustedError } from "../errors.js";
 import { Instrumentation } from "../instrumentation.js";
-import { retry, RetriesExhausted } from "../retry.js";
+import { retry } from "../retry.js";
 import { uuidv7 } from "../uuid7.js";
 import {
   createKafkajsClient, type AdminPort, type Compression, type HeaderValue, type KafkaClient, type KafkaClientConfig,
@@ -197,7 +197,7 @@ export function createProducer(options: ProducerOptions): EvtKafkaProducer {
       });
       return out.value;
     } catch (e) {
-      throw e instanceof RetriesExhausted ? e.lastError : e;
+      throw isRetriesExhaustedError(e) ? e.lastError : e;
     }
   }
 
