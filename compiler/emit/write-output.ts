@@ -118,7 +118,7 @@ export function readManifest(dir: string): Manifest | undefined {
     // reported below
   }
   throw new OutputOwnershipError(
-    `${path.join(shown(dir), MANIFEST_FILE)} is not a manifest written by evt generate. Restore it from version control, or generate into a new directory.`,
+    `${path.join(shown(dir), MANIFEST_FILE)} is not a manifest written by evt. Restore it from version control, or generate into a new directory.`,
     shown(dir),
     [MANIFEST_FILE],
   );
@@ -267,7 +267,7 @@ function assertNoConflicts(abs: string, manifest: Manifest, expected: ReadonlyMa
   }
   if (edited.length > 0 && !force) {
     throw new OutputOwnershipError(
-      `${list(edited)} ${edited.length === 1 ? "was" : "were"} edited after evt generate wrote ${edited.length === 1 ? "it" : "them"}. Revert the edit (or delete the file), or rerun with --force to overwrite it.`,
+      `${list(edited)} ${edited.length === 1 ? "was" : "were"} edited after evt wrote ${edited.length === 1 ? "it" : "them"}. Revert the edit (or delete the file), or rerun with --force to overwrite it.`,
       shown(abs),
       edited,
     );
@@ -300,6 +300,8 @@ function removeStagingLeftovers(abs: string): void {
 export interface WriteOutputOptions {
   /** Overwrite (or remove) generated files that were edited since evt wrote them. */
   readonly force?: boolean;
+  /** Owned files (path → recorded hash) that `files` does not include but the manifest keeps listing, untouched. */
+  readonly keep?: ReadonlyMap<string, string>;
 }
 
 /**
@@ -311,10 +313,11 @@ export function writeOutput(dir: string, files: readonly PlannedFile[], diff = d
   if (isClean(diff)) return false;
   const abs = path.resolve(dir);
   const manifest = ownedOutput(abs);
-  const expected = contentHashes(files);
+  const written = contentHashes(files);
+  const expected = new Map([...(options.keep ?? []), ...written]);
   const differing = new Set([...diff.missing, ...diff.stale]);
   const changed = files.filter((f) => differing.has(f.path));
-  assertNoConflicts(abs, manifest, expected, [...changed.map((f) => f.path), ...diff.extra], options.force ?? false);
+  assertNoConflicts(abs, manifest, written, [...changed.map((f) => f.path), ...diff.extra], options.force ?? false);
 
   const tag = `${process.pid}-${Date.now().toString(36)}`;
   const staging = path.join(abs, `${STAGING_PREFIX}${tag}`);
@@ -345,4 +348,26 @@ export function writeOutput(dir: string, files: readonly PlannedFile[], diff = d
     removeQuietly(staging);
   }
   return true;
+}
+
+/**
+ * Refuses, before any work, to write `paths` into `dir`: a directory evt did not create, a path
+ * held by a file the manifest does not list, or (without force) a file edited since evt wrote it.
+ * For commands that take long to produce their content (`evt flink plan` starts a JVM).
+ */
+export function assertMayWrite(dir: string, paths: readonly string[], force = false): void {
+  const abs = path.resolve(dir);
+  assertNoConflicts(abs, ownedOutput(abs), new Map(), paths, force);
+}
+
+/**
+ * Writes `files` into `dir` under the same ownership rule, keeping the other files its manifest
+ * lists: a directory that several runs fill in turn (`evt flink plan` of each processor), where
+ * writing one processor's files must not remove another's.
+ */
+export function addToOutput(dir: string, files: readonly PlannedFile[], options: Omit<WriteOutputOptions, "keep"> = {}): boolean {
+  const abs = path.resolve(dir);
+  const planned = contentHashes(files);
+  const keep = new Map(Object.entries(ownedOutput(abs).files).filter(([p]) => !planned.has(p) && existsSync(path.join(abs, p))));
+  return writeOutput(abs, files, diffOutput(abs, new Map([...keep, ...planned])), { ...options, keep });
 }

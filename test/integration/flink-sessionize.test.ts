@@ -4,23 +4,30 @@
  * within the watermark delay), `evt flink run sessionize` sessionizes it, and a generated typed
  * processor reads SessionSummarized (read committed): exactly the expected sessions. Then the
  * Flink JVM is killed mid-stream and restored from its latest checkpoint: nothing missing, nothing
- * duplicated (Kafka transactions + deterministic ce_id).
+ * duplicated (Kafka transactions + deterministic ce_id). Last, the output is a contract like any
+ * other: `evt run` (the real CLI) sinks it into DuckDB, reading committed — an aborted transaction
+ * on the output topic never lands, and a replayed session (same ce_id) lands once. One MiniCluster
+ * (two JVM starts: the kill is the point), one flow.
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { randomUUID } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { create } from "@bufbuild/protobuf";
+import { create, toBinary } from "@bufbuild/protobuf";
 import { timestampDate, timestampFromDate } from "@bufbuild/protobuf/wkt";
+import { DuckDBInstance } from "@duckdb/node-api";
+import kafkajs from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createKafkajsClient, createProducer, defineProcessor, ensureTopics, startRunner, type EventContract, type EventMetadata, type Runner } from "../../runtime/index.js";
 import { PageViewedContract } from "../../generated/ts/clickstream/v1/clickstream_evt.js";
 import { PageViewedSchema } from "../../generated/ts/clickstream/v1/clickstream_pb.js";
 import { SessionSummarizedContract } from "../../generated/ts/clickstream/v1/sessions_evt.js";
-import type { SessionSummarized } from "../../generated/ts/clickstream/v1/sessions_pb.js";
-import { Platform } from "../../generated/ts/common/v1/device_pb.js";
+import { SessionSummarizedSchema, type SessionSummarized } from "../../generated/ts/clickstream/v1/sessions_pb.js";
+import { Platform, PlatformSchema } from "../../generated/ts/common/v1/device_pb.js";
 import { REPO_ROOT } from "../helpers/compile-proto.js";
 import { kafkaBrokers, uniqueTopic, waitFor } from "../helpers/kafka.js";
+import { committedTotal, generatedConfig, waitUntil } from "./fixtures/sink-setup.js";
 
 const T0 = Date.parse("2026-01-01T10:00:00.000Z");
 const MIN = 60_000;
@@ -167,4 +174,119 @@ describe("evt flink run sessionize (real broker, real MiniCluster)", () => {
     expect(got.map((g) => summary(g.s)).sort(byKey)).toEqual([...EXPECTED_PHASE1, ...EXPECTED_PHASE2].sort(byKey));
     expect(new Set(got.map((g) => g.meta.id)).size).toBe(total);
   }, 600_000);
+
+  /** The CloudEvents record evt's producer (and the Flink wrapper) would write for a session. */
+  function sessionRecord(s: SessionSummarized, id: string): kafkajs.Message {
+    return {
+      key: null,
+      value: Buffer.from(toBinary(SessionSummarizedSchema, s)),
+      headers: {
+        ce_specversion: "1.0", ce_id: id, ce_source: "evt-flink/sessionize", ce_type: "clickstream.v1.SessionSummarized",
+        ce_time: timestampDate(s.sessionEnd!).toISOString(), "content-type": "application/protobuf", evt_schema: SessionSummarizedContract.fingerprint,
+      },
+    };
+  }
+
+  /** Writes `messages` to the output topic in one Kafka transaction, committed or aborted; the offset of the last one. */
+  async function transaction(messages: kafkajs.Message[], outcome: "commit" | "abort"): Promise<number> {
+    const kafka = new kafkajs.Kafka({ brokers: kafkaBrokers(), clientId: "it-flink-tx", logLevel: kafkajs.logLevel.NOTHING });
+    const tx = kafka.producer({ transactionalId: `it-flink-${run}-${outcome}`, idempotent: true, maxInFlightRequests: 1 });
+    await tx.connect();
+    try {
+      const t = await tx.transaction();
+      const [meta] = await t.send({ topic: outTopic, messages, acks: -1 });
+      await (outcome === "commit" ? t.commit() : t.abort());
+      return Number(meta!.baseOffset) + messages.length - 1;
+    } finally {
+      await tx.disconnect();
+    }
+  }
+
+  /** ce_ids on the output topic as a read_uncommitted consumer sees them (aborted records included). */
+  async function uncommittedIds(): Promise<string[]> {
+    const kafka = new kafkajs.Kafka({ brokers: kafkaBrokers(), clientId: "it-flink-peek", logLevel: kafkajs.logLevel.NOTHING });
+    const consumer = kafka.consumer({ groupId: `it-flink-peek-${run}`, readUncommitted: true });
+    const ids: string[] = [];
+    await consumer.connect();
+    try {
+      await consumer.subscribe({ topic: outTopic, fromBeginning: true });
+      await consumer.run({ eachMessage: async ({ message }) => void ids.push(String(message.headers?.ce_id ?? "")) });
+      await waitFor(() => ids.length >= EXPECTED_PHASE1.length + EXPECTED_PHASE2.length + 3, "every record of the output topic", 60_000);
+    } finally {
+      await consumer.disconnect();
+    }
+    return ids;
+  }
+
+  it("evt run sinks the processor's output into DuckDB: each session once by ce_id, nothing from an aborted transaction", async () => {
+    const total = EXPECTED_PHASE1.length + EXPECTED_PHASE2.length;
+    expect(got).toHaveLength(total); // the sessions of the test above, as the typed processor read them
+    await runner?.stop();
+    runner = undefined;
+    if (cli && cli.exitCode === null) {
+      cli.kill("SIGTERM"); // Flink is done (every session is out); its CPU goes to the sink
+      await new Promise<void>((r) => (cli!.exitCode !== null ? r() : cli!.once("exit", () => r())));
+    }
+
+    // On the output topic after Flink's records: a session in an aborted transaction (must never
+    // land), then, committed, a replay of a real session with its ce_id (lands once) and one new session.
+    const template = got[0]!.s;
+    const ghost = create(SessionSummarizedSchema, { ...template, anonymousId: `it-${run}-ghost`, firstPage: "ghost", lastPage: "ghost" });
+    const late = create(SessionSummarizedSchema, { ...template, anonymousId: `it-${run}-late`, firstPage: "late", lastPage: "late" });
+    const ghostId = randomUUID();
+    const lateId = randomUUID();
+    await transaction([sessionRecord(ghost, ghostId)], "abort");
+    const lastOffset = await transaction([sessionRecord(got[0]!.s, got[0]!.meta.id), sessionRecord(late, lateId)], "commit");
+    // the aborted record is really in the log: only read-committed consumption keeps it out
+    expect(await uncommittedIds()).toContain(ghostId);
+
+    const sinkName = "CLICKSTREAM.SESSION_SUMMARIZED";
+    const sink = generatedConfig.sinks.find((x) => x.name === sinkName)!;
+    const sinkConfig = path.join(cwd, "evt-sinks.json");
+    writeFileSync(sinkConfig, JSON.stringify({ ...generatedConfig, sinks: [{ ...sink, topic: outTopic, dlqTopic: `${outTopic}.dlq` }] }, null, 2));
+    const duckdbPath = path.join(cwd, "warehouse.duckdb");
+    const prefix = `it-flink-sink-${run}`;
+    const child = spawn(process.execPath, [
+      path.join(REPO_ROOT, "bin", "run.js"), "run", "--sink", sinkName, "--sink-config", sinkConfig, "--target", "duckdb",
+      "--duckdb-path", duckdbPath, "--brokers", kafkaBrokers().join(","), "--group-prefix", prefix, "--progress-interval-s", "0",
+    ], { cwd, stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    child.stdout.on("data", (d: Buffer) => (output += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (output += d.toString()));
+    const exit = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+    try {
+      // offsets are committed after the warehouse transaction: past the last record = everything landed
+      await waitUntil(async () => (await committedTotal(`${prefix}.${sink.table}`, outTopic)) > lastOffset, `the sink past offset ${lastOffset}`, 120_000);
+    } catch (e) {
+      throw new Error(`${(e as Error).message}; evt run said:\n${output}`);
+    } finally {
+      child.kill("SIGTERM");
+    }
+    expect(await exit, output).toBe(0);
+    // rows written count new rows only: the replay was de-duplicated on its ce_id
+    expect(output).toMatch(new RegExp(`${sinkName}: ${total + 1} row\\(s\\) in \\d+ batch\\(es\\), 0 dead-lettered`));
+
+    const inst = await DuckDBInstance.create(duckdbPath);
+    const c = await inst.connect();
+    const rows = (await c.runAndReadAll(
+      'SELECT "EVT_EVENT_ID" AS id, "ANONYMOUS_ID" AS who, "PLATFORM" AS platform, epoch_ms("SESSION_START") AS start_ms, ' +
+        'epoch_ms("SESSION_END") AS end_ms, "DURATION_MS" AS duration, "PAGE_COUNT" AS pages, "FIRST_PAGE" AS first, "LAST_PAGE" AS last ' +
+        'FROM "CLICKSTREAM"."SESSION_SUMMARIZED"',
+    )).getRowObjectsJson() as Record<string, string | number | null>[];
+    c.closeSync();
+    inst.closeSync();
+
+    const flinkIds = got.map((g) => g.meta.id);
+    expect(rows.map((r) => r.id).sort()).toEqual([...flinkIds, lateId].sort()); // once each: the replay de-duplicated
+    expect(rows.map((r) => r.id)).not.toContain(ghostId);
+    expect(rows.map((r) => r.who)).not.toContain(`it-${run}-ghost`);
+    const platformName = (p: Platform): string => PlatformSchema.values.find((v) => v.number === p)!.name;
+    const landed = rows.filter((r) => r.id !== lateId).map((r): Expected & { duration: number } => ({
+      who: String(r.who).replace(/^it-[^-]+-/, ""), platform: PlatformSchema.values.find((v) => v.name === r.platform)!.number as Platform,
+      start: Number(r.start_ms), end: Number(r.end_ms), pages: Number(r.pages), first: String(r.first), last: String(r.last), duration: Number(r.duration),
+    }));
+    for (const l of landed) expect(l.duration).toBe(l.end - l.start);
+    expect(landed.map(({ duration: _, ...e }) => e).sort(byKey)).toEqual([...EXPECTED_PHASE1, ...EXPECTED_PHASE2].sort(byKey));
+    expect(rows.find((r) => r.id === lateId)).toMatchObject({ who: `it-${run}-late`, platform: platformName(template.platform), first: "late" });
+  }, 300_000);
 });

@@ -91,7 +91,7 @@ describe("evt generate", () => {
     const refused = runEvt(["generate", "--quiet"], { cwd });
     expect(refused.code).toBe(2);
     expect(refused.stderr).toBe(
-      "error: generated/snowflake/tables/ORDERS.ORDER_PLACED.sql was edited after evt generate wrote it. Revert the edit (or delete the file), or rerun with --force to overwrite it.\n",
+      "error: generated/snowflake/tables/ORDERS.ORDER_PLACED.sql was edited after evt wrote it. Revert the edit (or delete the file), or rerun with --force to overwrite it.\n",
     );
     expect(runEvt(["generate", "--quiet", "--force"], { cwd }).code).toBe(0);
     const after = snapshot(gen);

@@ -1,10 +1,10 @@
 /** The ownership rule of the output directory (docs/decisions.md D40), on write-output directly. */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { isEvtError } from "../../../compiler/errors.js";
-import { contentHashes, diffOutput, isClean, MANIFEST_FILE, manifestText, readManifest, writeOutput } from "../../../compiler/emit/write-output.js";
+import { addToOutput, assertMayWrite, contentHashes, diffOutput, isClean, MANIFEST_FILE, manifestText, readManifest, writeOutput } from "../../../compiler/emit/write-output.js";
 
 const tmp = (): string => mkdtempSync(path.join(tmpdir(), "evt-out-"));
 const v1 = [
@@ -51,7 +51,80 @@ describe("writeOutput", () => {
     }
     expect(isEvtError(err)).toBe(true);
     expect((err as Error).name).toBe("OutputOwnershipError");
-    expect((err as Error).message).toMatch(/\.evt-manifest\.json is not a manifest written by evt generate/);
+    expect((err as Error).message).toMatch(/\.evt-manifest\.json is not a manifest written by evt\./);
     expect(readdirSync(dir)).toEqual([MANIFEST_FILE]);
+  });
+});
+
+/** The error a call throws (undefined when it returns). */
+function thrown(f: () => unknown): Error | undefined {
+  try {
+    f();
+  } catch (e) {
+    return e as Error;
+  }
+  return undefined;
+}
+
+describe("addToOutput (a directory several runs fill: evt flink plan)", () => {
+  const a = [{ path: "a.sql", content: "a1\n" }];
+  const b = [{ path: "b.sql", content: "b1\n" }];
+
+  it("keeps the other files the manifest lists, and replaces its own", () => {
+    const dir = tmp();
+    expect(addToOutput(dir, a)).toBe(true);
+    expect(addToOutput(dir, b)).toBe(true);
+    expect(readManifest(dir)?.files).toEqual(Object.fromEntries(contentHashes([...a, ...b])));
+    expect(addToOutput(dir, b)).toBe(false); // nothing differs, nothing written
+    expect(addToOutput(dir, [{ path: "a.sql", content: "a2\n" }])).toBe(true);
+    expect(readFileSync(path.join(dir, "a.sql"), "utf8")).toBe("a2\n");
+    expect(readFileSync(path.join(dir, "b.sql"), "utf8")).toBe("b1\n");
+    expect(readManifest(dir)?.files).toEqual(Object.fromEntries(contentHashes([{ path: "a.sql", content: "a2\n" }, ...b])));
+  });
+
+  it("drops a kept file the user deleted from the manifest, and keeps the hash of one the user edited", () => {
+    const dir = tmp();
+    addToOutput(dir, [...a, { path: "c.sql", content: "c1\n" }]);
+    rmSync(path.join(dir, "c.sql"));
+    writeFileSync(path.join(dir, "a.sql"), "edited\n");
+    addToOutput(dir, b);
+    expect(readManifest(dir)?.files).toEqual(Object.fromEntries(contentHashes([...a, ...b])));
+    expect(readFileSync(path.join(dir, "a.sql"), "utf8")).toBe("edited\n");
+    // still recognised as edited: refused without force
+    expect(thrown(() => addToOutput(dir, [{ path: "a.sql", content: "a3\n" }]))?.message).toMatch(/a\.sql was edited after evt wrote it/);
+  });
+
+  it("refuses a directory evt did not create, and a file of the same name it did not write", () => {
+    const foreign = tmp();
+    writeFileSync(path.join(foreign, "notes.txt"), "mine\n");
+    expect(thrown(() => addToOutput(foreign, a))?.name).toBe("OutputOwnershipError");
+    expect(readdirSync(foreign)).toEqual(["notes.txt"]);
+
+    const dir = tmp();
+    addToOutput(dir, a);
+    writeFileSync(path.join(dir, "b.sql"), "user's\n");
+    const err = thrown(() => addToOutput(dir, b));
+    expect(err?.name).toBe("OutputOwnershipError");
+    expect(err?.message).toMatch(/b\.sql is not listed in \.evt-manifest\.json/);
+    expect(readFileSync(path.join(dir, "b.sql"), "utf8")).toBe("user's\n");
+  });
+});
+
+describe("assertMayWrite (the check before a slow command produces its content)", () => {
+  it("accepts a new, an empty or an owned directory; refuses foreign ones, foreign files and (without force) edited files", () => {
+    expect(thrown(() => assertMayWrite(path.join(tmp(), "new"), ["a.sql"]))).toBeUndefined();
+    expect(thrown(() => assertMayWrite(tmp(), ["a.sql"]))).toBeUndefined();
+    const foreign = tmp();
+    writeFileSync(path.join(foreign, "notes.txt"), "mine\n");
+    expect(thrown(() => assertMayWrite(foreign, ["a.sql"]))?.message).toMatch(/is not empty and has no \.evt-manifest\.json/);
+
+    const dir = tmp();
+    addToOutput(dir, [{ path: "a.sql", content: "a1\n" }]);
+    expect(thrown(() => assertMayWrite(dir, ["a.sql", "b.sql"]))).toBeUndefined();
+    writeFileSync(path.join(dir, "b.sql"), "user's\n");
+    expect(thrown(() => assertMayWrite(dir, ["b.sql"]))?.message).toMatch(/not listed in/);
+    writeFileSync(path.join(dir, "a.sql"), "edited\n");
+    expect(thrown(() => assertMayWrite(dir, ["a.sql"]))?.message).toMatch(/was edited/);
+    expect(thrown(() => assertMayWrite(dir, ["a.sql"], true))).toBeUndefined();
   });
 });
