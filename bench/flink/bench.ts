@@ -142,7 +142,10 @@ const sources = projection.script.statements.slice(0, -1);
 const sink = projection.script.statements.at(-1)!;
 const pageViewed = catalog.events.find((e) => e.fullName === "clickstream.v1.PageViewed")!;
 const physical = pageViewed.message.fields.filter((f) => fieldType(f, catalog, new Set([pageViewed.fullName])).ok).map((f) => quoteIdent(f.name));
-const queryColumns = projection.columns.map((c) => `${quoteIdent(c.name)} ${c.type.replace(/ \*(ROWTIME|PROCTIME)\*$/, "")}`);
+const plainType = (t: string): string => t.replace(/ \*(ROWTIME|PROCTIME)\*$/, "");
+const queryColumns = projection.columns.map((c) => `${quoteIdent(c.name)} ${plainType(c.type)}`);
+// a sink takes at most one rowtime column: the others are cast to plain timestamps (as the wrapper's conversion does)
+const querySelect = projection.columns.map((c) => (c.type === plainType(c.type) ? `q.${quoteIdent(c.name)}` : `CAST(q.${quoteIdent(c.name)} AS ${plainType(c.type)})`));
 const restPort = 18_300 + (process.pid % 500);
 
 const variants: { name: string; request: () => HelperRequest; rest?: number }[] = [
@@ -169,7 +172,7 @@ const variants: { name: string; request: () => HelperRequest; rest?: number }[] 
     name: "projection-query",
     request: () => request(projection, {
       statements: [...sources, `CREATE TABLE discard (${queryColumns.join(", ")}) WITH ('connector' = 'blackhole')`],
-      insert: `INSERT INTO discard ${projection.spec.sql}`,
+      insert: `INSERT INTO discard SELECT ${querySelect.join(", ")} FROM (\n${projection.spec.sql}\n) AS q`,
     }),
   },
   { name: "projection-wrap", request: () => request(projection, { statements: [...sources, asBlackhole(sink)] }) },

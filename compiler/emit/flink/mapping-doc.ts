@@ -41,7 +41,7 @@ are CAST up, and the \`headers\` metadata column carries \`ce_specversion\`, \`c
 from the MD5 of the \`output.id\` columns: the same session always gets the same id), \`ce_source\`
 (\`evt-flink/<processor>\`), \`ce_type\`, \`ce_time\` (\`output.time\`), \`content-type\` and
 \`evt_schema\`. A string key field is written as the record key (\`raw\` key format). Every script
-sets \`table.local-time-zone\` to UTC: Flink's DATE_FORMAT and UNIX_TIMESTAMP work in that zone.
+sets \`table.local-time-zone\` to UTC: Flink's DATE_FORMAT (ce_time) and EXTRACT (Timestamp fields) work in that zone.
 
 Not representable, and left out of tables and outputs: recursive messages (Struct, Value,
 ListValue). uint32/uint64 values above the signed range read as negative numbers (Java has no

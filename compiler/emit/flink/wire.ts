@@ -43,9 +43,17 @@ export function timestampRowToLtz(ref: string): string {
   return `TO_TIMESTAMP_LTZ(${ref}.\`seconds\` * 1000 + ${ref}.\`nanos\` / 1000000, 3)`;
 }
 
-/** TIMESTAMP(p) or TIMESTAMP_LTZ(p) → the ROW<seconds, nanos> a Timestamp field is written as (ms precision). */
+/**
+ * TIMESTAMP(p) or TIMESTAMP_LTZ(p) → the ROW<seconds, nanos> a Timestamp field is written as (ms
+ * precision). Arithmetic on EXTRACT, not text: the earlier DATE_FORMAT → UNIX_TIMESTAMP round trip
+ * formatted and re-parsed every value (bench/flink, D94). Flink's EXTRACT(EPOCH) truncates toward
+ * zero and EXTRACT(MILLISECOND) carries the sign before 1970, so a negative millisecond moves one
+ * second down: Timestamp's seconds are floored and its nanos never negative (checked on a
+ * MiniCluster against the text form, 1969 values included).
+ */
 export function timeToTimestampRow(expr: string): string {
-  return `ROW(UNIX_TIMESTAMP(DATE_FORMAT(${expr}, 'yyyy-MM-dd HH:mm:ss')), CAST(DATE_FORMAT(${expr}, 'SSS') AS INT) * 1000000)`;
+  const ms = `EXTRACT(MILLISECOND FROM ${expr})`;
+  return `ROW(EXTRACT(EPOCH FROM ${expr}) - CASE WHEN ${ms} < 0 THEN 1 ELSE 0 END, CAST(MOD(${ms} + 1000, 1000) AS INT) * 1000000)`;
 }
 
 /** TIMESTAMP(p) or TIMESTAMP_LTZ(p) → RFC 3339 UTC text with milliseconds, for ce_time. */
