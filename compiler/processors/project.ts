@@ -96,6 +96,9 @@ export interface RunOptions {
   readonly bounded?: boolean;
 }
 
+/** Checkpoint interval of a bounded run at most: its output commits on checkpoints, the last one included (bench/flink, D94). */
+export const BOUNDED_CHECKPOINT_MS = 1000;
+
 /** The request `evt flink run` (and bench/flink) hands the MiniCluster. */
 export function runRequest(planned: PlannedProcessor, options: RunOptions): HelperRequest {
   const statements = options.bounded
@@ -107,6 +110,8 @@ export function runRequest(planned: PlannedProcessor, options: RunOptions): Help
     parallelism: planned.spec.parallelism,
     config: {
       ...planned.script.settings,
+      // a bounded job's output is committed by its last checkpoint, which waits for the next interval (D94)
+      ...(options.bounded ? { "execution.checkpointing.interval": `${Math.min(planned.spec.checkpointing.intervalMs, BOUNDED_CHECKPOINT_MS)} ms` } : {}),
       "execution.checkpointing.dir": `file://${options.checkpoints}`,
       "state.backend.type": "hashmap",
       ...(options.restore ? { "execution.state-recovery.path": options.restore } : {}),

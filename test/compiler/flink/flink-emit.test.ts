@@ -8,6 +8,7 @@ import { WIRE_CONTENT_TYPE, WIRE_HEADERS, WIRE_SPEC_VERSION } from "../../../com
 import { protocCamelCase } from "../../../compiler/emit/java/class-names.js";
 import { loadCatalog } from "../../../compiler/model/build-catalog.js";
 import { outputColumnProblems } from "../../../compiler/processors/output-columns.js";
+import { runRequest, type PlannedProcessor } from "../../../compiler/processors/project.js";
 import { intervalLiteral, processorScript } from "../../../compiler/processors/script.js";
 import { parseDuration, parseProcessorSpec, sqlToYamlPosition } from "../../../compiler/processors/spec.js";
 import { CONTENT_TYPE, H, SPEC_VERSION } from "../../../runtime/kafka/headers.js";
@@ -90,6 +91,17 @@ describe("processor files", () => {
     expect(s.insert).toContain(`'evt_schema', ENCODE('${event("clickstream.v1.SessionSummarized").fingerprint}', 'UTF-8')`);
     expect(s.settings["table.local-time-zone"]).toBe("UTC");
     expect(s.insert.split("\n").slice(s.insertPrefixLines)[0]).toBe(spec!.sql.split("\n")[0]);
+  });
+
+  it("a bounded run checkpoints every second at most: its output commits on the last checkpoint (D94)", () => {
+    const { spec } = parseProcessorSpec(SESSIONIZE, "processors/sessionize.yaml");
+    const script = processorScript(spec!, catalog, { bootstrapServers: "b:1" }, new Map([["session_start", "TIMESTAMP_LTZ(3)"]]));
+    const planned = { spec: spec!, script, columns: [], setup: {} } as unknown as PlannedProcessor;
+    const bounded = runRequest(planned, { checkpoints: "/c", bounded: true });
+    expect(bounded.config["execution.checkpointing.interval"]).toBe("1000 ms");
+    expect(bounded.statements[0]).toContain("'scan.bounded.mode' = 'latest-offset'");
+    // an unbounded run keeps the YAML's interval (10 seconds): output appears once per interval
+    expect(runRequest(planned, { checkpoints: "/c" }).config["execution.checkpointing.interval"]).toBe("10000 ms");
   });
 
   it("checks the SELECT's columns against the output contract", () => {
