@@ -47,7 +47,7 @@ our_pid() {
 
 is_our_launcher() {
   local cmd
-  cmd="$(tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null)" || return 1
+  cmd="$( { tr '\0' ' ' <"/proc/$1/cmdline"; } 2>/dev/null)" || return 1  # the process may end while /proc is scanned
   [[ "$cmd" == *"$LAUNCHER --host $HOST --port $PORT "* || "$cmd" == *"$LAUNCHER --host $HOST --port $PORT" ]]
 }
 
