@@ -5,12 +5,13 @@
  * is the floor no CLI on it goes below. Commands are interleaved round by round so that machine
  * noise hits all alike; warm-up rounds are not counted. Usage:
  *   npm run build                       # dist/ and oclif.manifest.json
- *   npx tsx bench/startup/bench.ts [--runs 30] [--warmup 3] [--events 1000]
+ *   npx tsx bench/startup/bench.ts [--runs 30] [--warmup 3] [--events 1000] [--compare DIR]
+ * `--compare DIR` adds the same evt cases run from another built checkout (e.g. before a change).
  *   npx tsx bench/startup/imports.ts    # which modules each command loads
  * Writes bench/out/startup-bench.json; bench/README.md quotes a run.
  */
 import { spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -48,23 +49,32 @@ function stats(ms: readonly number[]): Stats {
   return { median: round(median), mean: round(ms.reduce((a, b) => a + b, 0) / ms.length), min: round(sorted[0]!), max: round(sorted.at(-1)!), runs: ms.length };
 }
 
-/** One run, wall clock from spawn to exit (what hyperfine measures); fails loudly on a non-zero exit. */
-function timeOnce(c: Case): number {
+const TIME = "/usr/bin/time";
+const CPU_FILE = path.join(OUT, "cpu.txt");
+
+/**
+ * One run: wall clock from spawn to exit (what hyperfine measures) and, through /usr/bin/time,
+ * user + system CPU, which other processes on the machine inflate less; fails on a non-zero exit.
+ */
+function timeOnce(c: Case): { wall: number; cpu: number } {
+  const withTime = existsSync(TIME);
+  const [cmd, args] = withTime ? [TIME, ["-o", CPU_FILE, "-f", "%U %S", process.execPath, ...c.args]] : [process.execPath, [...c.args]];
   const started = performance.now();
-  const r = spawnSync(process.execPath, c.args, { cwd: c.cwd, stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, NO_COLOR: "1" } });
-  const ms = performance.now() - started;
+  const r = spawnSync(cmd, args, { cwd: c.cwd, stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, NO_COLOR: "1" } });
+  const wall = performance.now() - started;
   if (r.status !== 0) throw new Error(`${c.name} failed (${r.status}): ${r.stderr?.toString()}`);
-  return ms;
+  const [user, sys] = withTime ? readFileSync(CPU_FILE, "utf8").trim().split("\n").at(-1)!.split(" ").map(Number) : [NaN, NaN];
+  return { wall, cpu: (user! + sys!) * 1000 };
 }
 
 /** A copy of a contract tree with its evt.yaml, generated once so that the measured runs change nothing. */
-function project(name: string, writeProto: (dir: string) => void): string {
+function project(name: string, evt: string, writeProto: (dir: string) => void): string {
   const dir = path.join(OUT, name);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   writeProto(path.join(dir, "proto"));
   writeFileSync(path.join(dir, "evt.yaml"), "proto: proto\nout: generated\n");
-  const r = spawnSync(process.execPath, [EVT, "generate", "--quiet"], { cwd: dir, encoding: "utf8" });
+  const r = spawnSync(process.execPath, [evt, "generate", "--quiet"], { cwd: dir, encoding: "utf8" });
   if (r.status !== 0) throw new Error(`evt generate in ${dir} failed: ${r.stderr}`);
   return dir;
 }
@@ -76,36 +86,46 @@ async function main(): Promise<void> {
   if (!existsSync(path.join(REPO, "dist", "cli", "manifest.js"))) throw new Error("build first: npm run build");
   const manifest = manifestState(REPO);
   if (manifest !== "current") console.warn(`warning: oclif.manifest.json is ${manifest}; the first run rewrites it (run npm run build)`);
-  const repoProject = project("repo", (dir) => cpSync(path.join(REPO, "proto"), dir, { recursive: true }));
-  const synthetic = project(`synthetic-${events}`, (dir) => writeSyntheticCatalog(dir, buildSyntheticSpec({ events, seed: 1 })));
-  const cases: Case[] = [
-    { name: "node -e 0 (anchor)", args: ["-e", "0"], cwd: REPO },
-    { name: "evt --version", args: [EVT, "--version"], cwd: REPO },
-    { name: "evt --help", args: [EVT, "--help"], cwd: REPO },
-    { name: "evt generate, no change (proto/ of this repo)", args: [EVT, "generate", "--quiet"], cwd: repoProject },
-    { name: `evt generate, no change (${events} events)`, args: [EVT, "generate", "--quiet"], cwd: synthetic },
-  ];
+  const compareIdx = process.argv.indexOf("--compare");
+  const builds: [string, string][] = [["", EVT]];
+  if (compareIdx >= 0) builds.push([" [compare]", path.join(path.resolve(process.argv[compareIdx + 1]!), "bin", "run.js")]);
+  const cases: Case[] = [{ name: "node -e 0 (anchor)", args: ["-e", "0"], cwd: REPO }];
+  for (const [label, evt] of builds) {
+    // Each build its own projects: the no-change cache is keyed on the generator's code.
+    const tag = label ? "-compare" : "";
+    const repoProject = project(`repo${tag}`, evt, (dir) => cpSync(path.join(REPO, "proto"), dir, { recursive: true }));
+    const synthetic = project(`synthetic-${events}${tag}`, evt, (dir) => writeSyntheticCatalog(dir, buildSyntheticSpec({ events, seed: 1 })));
+    cases.push(
+      { name: `evt --version${label}`, args: [evt, "--version"], cwd: REPO },
+      { name: `evt --help${label}`, args: [evt, "--help"], cwd: REPO },
+      { name: `evt generate, no change (proto/ of this repo)${label}`, args: [evt, "generate", "--quiet"], cwd: repoProject },
+      { name: `evt generate, no change (${events} events)${label}`, args: [evt, "generate", "--quiet"], cwd: synthetic },
+    );
+  }
   const loadBefore = loadavg().map((x) => x.toFixed(2));
   const samples = new Map(cases.map((c) => [c.name, [] as number[]]));
+  const cpu = new Map(cases.map((c) => [c.name, [] as number[]]));
   for (let round = 0; round < warmup + runs; round++) {
     for (const c of cases) {
-      const ms = timeOnce(c);
-      if (round >= warmup) samples.get(c.name)!.push(ms);
+      const t = timeOnce(c);
+      if (round < warmup) continue;
+      samples.get(c.name)!.push(t.wall);
+      cpu.get(c.name)!.push(t.cpu);
     }
   }
   const loadAfter = loadavg().map((x) => x.toFixed(2));
   const anchor = stats(samples.get(cases[0]!.name)!).median;
   const rows = cases.map((c) => {
     const s = stats(samples.get(c.name)!);
-    return { case: c.name, ...s, overNode: Math.round((s.median - anchor) * 10) / 10 };
+    return { case: c.name, ...s, overNode: Math.round((s.median - anchor) * 10) / 10, cpuMedian: stats(cpu.get(c.name)!).median };
   });
   const result = { date: new Date().toISOString(), node: process.version, runs, warmup, loadavg: { before: loadBefore, after: loadAfter }, rows };
   mkdirSync(path.join(REPO, "bench", "out"), { recursive: true });
   writeFileSync(path.join(REPO, "bench", "out", "startup-bench.json"), JSON.stringify(result, null, 2) + "\n");
   console.log(`${result.date}  node ${process.version}  ${runs} runs + ${warmup} warm-up, interleaved  load average ${loadBefore.join(" ")} → ${loadAfter.join(" ")}`);
-  console.log("| command | median | min-max | mean | over node -e 0 |");
-  console.log("| --- | --- | --- | --- | --- |");
-  for (const r of rows) console.log(`| ${r.case} | ${r.median} ms | ${r.min}-${r.max} ms | ${r.mean} ms | ${r.overNode} ms |`);
+  console.log("| command | wall median | min-max | mean | over node -e 0 | CPU median |");
+  console.log("| --- | --- | --- | --- | --- | --- |");
+  for (const r of rows) console.log(`| ${r.case} | ${r.median} ms | ${r.min}-${r.max} ms | ${r.mean} ms | ${r.overNode} ms | ${r.cpuMedian} ms |`);
 }
 
 await main();
