@@ -18,6 +18,7 @@ import { didYouMean } from "../compiler/report/suggest.js";
 import { renderFindings, FINDING_FORMATS, type Finding, type FindingFormat } from "../compiler/report/index.js";
 import { describeError, errorEnvelope, formatErrorGithub, formatErrorText, type FlagSpecs } from "./error-output.js";
 import { exitCodeFor, type Outcome } from "./exit-codes.js";
+import { createProgress, type Progress } from "./progress.js";
 import { relativeToCwd } from "./relative-paths.js";
 
 export type CommandFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof EvtCommand)["baseFlags"] & T["flags"]>;
@@ -80,6 +81,7 @@ export abstract class EvtCommand<T extends typeof Command> extends Command {
   protected flags!: CommandFlags<T>;
   protected args!: CommandArgs<T>;
   private config_?: EvtConfig;
+  private progress_?: Progress;
 
   /** The command's work. Throw EvtError (or a subclass) for input problems. */
   protected abstract exec(): Promise<CommandResult>;
@@ -105,7 +107,17 @@ export abstract class EvtCommand<T extends typeof Command> extends Command {
 
   /** Progress line on stderr, only with --verbose (stdout stays machine-readable). */
   protected verbose(message: string): void {
-    if (this.flags?.verbose) process.stderr.write(`evt: ${relativeToCwd(message)}\n`);
+    if (this.flags?.verbose) this.progress.log(`evt: ${relativeToCwd(message)}`);
+  }
+
+  /**
+   * The step line a person at a terminal sees (cli/progress.ts); silent off a terminal, under CI,
+   * with `--json` and with the command's `--quiet` flag. Cleared before the result is printed.
+   */
+  protected get progress(): Progress {
+    const quiet = (this.flags as { quiet?: boolean } | undefined)?.quiet ?? false;
+    this.progress_ ??= createProgress({ command: (this.id ?? "").replace(/:/g, " "), quiet, json: this.jsonEnabled() });
+    return this.progress_;
   }
 
   /** `--format` when the command declares it; `--json` means json for finding commands. */
@@ -117,6 +129,7 @@ export abstract class EvtCommand<T extends typeof Command> extends Command {
 
   public async run(): Promise<void> {
     const result = await this.exec();
+    this.progress_?.done();
     let outcome: Outcome;
     if ("findings" in result) {
       const format = this.outputFormat();
@@ -150,6 +163,7 @@ export abstract class EvtCommand<T extends typeof Command> extends Command {
   public override async catch(err: Error & { exitCode?: number }): Promise<void> {
     // A failed parse is reported here; oclif would otherwise add a "did not parse its arguments" warning.
     this.parsed = true;
+    this.progress_?.done();
     const ctor = this.ctor as unknown as typeof EvtCommand;
     const raw = describeError(err, this.id, { ...ctor.baseFlags, ...(ctor.flags ?? {}) } as FlagSpecs);
     const described = { ...raw, message: relativeToCwd(raw.message), diagnostics: raw.diagnostics.map((d) => ({ ...d, file: relativeToCwd(d.file), message: relativeToCwd(d.message) })) };

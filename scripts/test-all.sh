@@ -10,8 +10,8 @@ echo "== Debian tools the tests use (installed when missing)"
 bash scripts/chromium.sh          # the browser tests (playwright-core drives Debian's chromium)
 bash scripts/apt-ensure.sh /usr/bin/promtool prometheus   # evaluates the generated alert rules
 
-echo "== build (tsc -b)"
-node node_modules/typescript/bin/tsc -b tsconfig.json
+echo "== build (tsc -b, then the oclif manifest of the commands built)"
+node node_modules/typescript/bin/tsc -b tsconfig.json && node dist/cli/build-manifest.js
 
 echo "== type-check (sources, tests, benchmarks)"
 node node_modules/typescript/bin/tsc -p tsconfig.test.json --noEmit

@@ -21,6 +21,7 @@ export default class CheckCompat extends EvtCommand<typeof CheckCompat> {
     ...findingFlags,
     against: Flags.string({ required: true, summary: "Baseline: git ref, proto directory, or buf image file.", helpValue: "REF" }),
     mode: caseInsensitiveOption(COMPATIBILITY_MODES, { summary: "Override every event's compatibility mode (any case: full = FULL)." }),
+    quiet: Flags.boolean({ summary: "No progress line on a terminal (findings are printed as always)." }),
   };
 
   protected async exec(): Promise<CommandResult> {
@@ -37,6 +38,7 @@ export default class CheckCompat extends EvtCommand<typeof CheckCompat> {
       historyDir: config.history.dir,
       migrationsDir: path.join(config.out, MIGRATIONS_DIR),
       schemaPrefix: config.warehouse.schemaPrefix,
+      onStep: (step, count) => this.progress.step(step, count),
     });
     this.verbose(`compared ${path.relative(cwd, config.protoRoot) || "."} with ${result.baseline.label}` + (result.history.length ? ` and ${result.history.length} history versions` : ""));
     return { findings: result.findings, command: "check-compat", groupByFile: true };

@@ -14,7 +14,7 @@ export default class Generate extends EvtCommand<typeof Generate> {
   static override flags = {
     check: Flags.boolean({ summary: "Only compare the output directory with what would be generated; exit 1 when it differs." }),
     out: Flags.string({ summary: "Output directory (overrides evt.yaml `out`).", helpValue: "DIR" }),
-    quiet: Flags.boolean({ summary: "Print nothing on success." }),
+    quiet: Flags.boolean({ summary: "Print nothing on success, and no progress line on a terminal." }),
     force: Flags.boolean({ summary: "Overwrite generated files edited since evt wrote them (files evt did not write are never touched)." }),
   };
 
@@ -25,12 +25,13 @@ export default class Generate extends EvtCommand<typeof Generate> {
     this.verbose(`generating from ${config.protoRoot} into ${outDir}${check ? " (check)" : ""}`);
     // Imported on use: oclif loads every command module to parse argv, so heavy imports stay lazy.
     const { formatGenerateSummary, runGenerate } = await import("../../compiler/emit/generate-project.js");
-    const { isLintRefusalError } = await import("../../compiler/rules/lint/refuse.js");
     let result: Awaited<ReturnType<typeof runGenerate>>;
     try {
-      result = await runGenerate({ config, outDir, check, force: this.flags.force });
+      result = await runGenerate({ config, outDir, check, force: this.flags.force, onStep: (step, count) => this.progress.step(step, count) });
     } catch (e) {
-      // contracts with lint errors: nothing is written, the errors are the findings (exit 1)
+      // contracts with lint errors: nothing is written, the errors are the findings (exit 1).
+      // The guard's module holds every lint rule: loaded only on failure, not by a no-change run.
+      const { isLintRefusalError } = await import("../../compiler/rules/lint/refuse.js");
       if (isLintRefusalError(e)) return { findings: e.findings, command: "generate" };
       throw e;
     }

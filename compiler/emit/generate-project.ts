@@ -16,6 +16,7 @@ import { flinkConfigOf, type EvtConfig } from "../config/schema.js";
 import type { OutputFile, OutputKind } from "./generate.js";
 import { assertOutputLocation, contentHashes, diffOutput, fileStamps, isClean, MANIFEST_FILE, ownedOutput, sha256, writeOutput, type OutputDiff } from "./write-output.js";
 import { EVT_VERSION } from "./header.js";
+import type { StepListener } from "../steps.js";
 
 export interface GenerateRunOptions {
   readonly config: EvtConfig;
@@ -29,6 +30,8 @@ export interface GenerateRunOptions {
   readonly displayRoot?: string;
   /** Overwrite generated files edited since evt wrote them (never files evt did not write). */
   readonly force?: boolean;
+  /** Told each step (for the CLI's progress line). */
+  readonly onStep?: StepListener;
 }
 
 export interface GenerateRunResult {
@@ -122,8 +125,9 @@ function countKinds(kinds: Iterable<OutputKind>): Partial<Record<OutputKind, num
 }
 
 /** Loads the contracts and generates every output file (no I/O on the output directory). */
-export async function generateFiles(config: EvtConfig, displayRoot?: string, outDir?: string): Promise<OutputFile[]> {
+export async function generateFiles(config: EvtConfig, displayRoot?: string, outDir?: string, onStep?: StepListener): Promise<OutputFile[]> {
   // buf compiles in its own process: load the generator (protobuf-es, protoc-gen-es, the model) meanwhile.
+  onStep?.(`compiling ${path.relative(process.cwd(), config.protoRoot) || "."} with buf`);
   const { buildDescriptorSet } = await import("../load/buf-build.js");
   const [{ set }, { catalogFromDescriptorSet }, { generate }, { canonicalFileOrder }] = await Promise.all([
     buildDescriptorSet(config.protoRoot),
@@ -131,7 +135,9 @@ export async function generateFiles(config: EvtConfig, displayRoot?: string, out
     import("./generate.js"),
     import("./descriptor-order.js"),
   ]);
+  onStep?.(`modelling ${set.file.length} proto files`);
   const loaded = catalogFromDescriptorSet(canonicalFileOrder(set), "");
+  onStep?.(`generating code and DDL for ${loaded.catalog.events.length} events`);
   return generate(loaded, {
     runtimeImport: config.runtimeImport,
     schemaPrefix: config.warehouse.schemaPrefix,
@@ -155,11 +161,13 @@ export async function runGenerate(options: GenerateRunOptions): Promise<Generate
 
   let input: string | undefined;
   if (cacheDir !== null && existsSync(config.protoRoot)) {
+    options.onStep?.("comparing the inputs with the last run");
     input = inputFingerprint(config);
     const cached = readCache(cacheFile(cacheDir, outDir));
     if (cached && cached.input === input) {
       const expected = new Map(Object.entries(cached.files).map(([p, f]) => [p, f.sha256]));
       const stamps = new Map(Object.entries(cached.files).flatMap(([p, f]) => (f.stamp ? [[p, f.stamp] as const] : [])));
+      options.onStep?.(`checking ${expected.size} output files`);
       const diff = diffOutput(outDir, expected, stamps);
       // Inputs unchanged: the cached hashes are exactly what generate would produce, so a
       // check needs no regeneration at all, and an up-to-date directory needs no write.
@@ -170,9 +178,11 @@ export async function runGenerate(options: GenerateRunOptions): Promise<Generate
     }
   }
 
-  const files = await generateFiles(config, options.displayRoot, outDir);
+  const files = await generateFiles(config, options.displayRoot, outDir, options.onStep);
+  options.onStep?.(`comparing ${files.length} files with ${path.relative(process.cwd(), outDir) || "."}`);
   const hashes = contentHashes(files);
   const diff = diffOutput(outDir, hashes);
+  if (!options.check && !isClean(diff)) options.onStep?.(`writing ${diff.missing.length + diff.stale.length} files`);
   const written = options.check ? false : writeOutput(outDir, files, diff, { force: options.force ?? false });
   if (cacheDir !== null && input !== undefined) {
     // Stamps only of files now known to hold the generated content (after a check: those not reported).

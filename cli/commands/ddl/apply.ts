@@ -61,6 +61,7 @@ export default class DdlApply extends EvtCommand<typeof DdlApply> {
     target: Flags.option({ options: ["snowflake", "duckdb"] as const, summary: "Warehouse to apply to (default: evt.yaml warehouse.target, else duckdb)." })(),
     "dry-run": Flags.boolean({ summary: "Print the SQL that would run (reads the history, changes nothing)." }),
     "duckdb-path": Flags.string({ summary: "DuckDB database file (default: warehouse.duckdbPath, else .evt/warehouse.duckdb).", helpValue: "FILE" }),
+    quiet: Flags.boolean({ summary: "Print nothing on success, and no progress line on a terminal." }),
   };
 
   protected async exec(): Promise<CommandResult> {
@@ -80,6 +81,7 @@ export default class DdlApply extends EvtCommand<typeof DdlApply> {
     if (target === "snowflake") {
       const settings = snowflakeSettingsFrom(config);
       this.verbose(`connecting to Snowflake ${JSON.stringify(describeSettings(settings))}`);
+      this.progress.step("connecting to Snowflake");
       const conn = await connectSnowflake(settings, { application: "evt-ddl-apply" }).catch((e: unknown) => {
         throw new EvtError(`cannot connect to Snowflake: ${(e as Error).message}`);
       });
@@ -88,6 +90,7 @@ export default class DdlApply extends EvtCommand<typeof DdlApply> {
     } else {
       const file = duckdbPathOf(config, this.flags["duckdb-path"]);
       this.verbose(`opening DuckDB ${file}`);
+      this.progress.step(`opening ${path.relative(process.cwd(), file) || file}`);
       const { mkdirSync } = await import("node:fs");
       mkdirSync(path.dirname(file), { recursive: true });
       const { closeDuckdb, openDuckdb } = await import("@evt/runtime/warehouse/duckdb.js");
@@ -96,17 +99,22 @@ export default class DdlApply extends EvtCommand<typeof DdlApply> {
       close = async () => closeDuckdb(h);
     }
     try {
+      this.progress.step(`reading the history (${tables.length} tables, ${migrations.length} migrations)`);
       const plan = await planApply(exec, tables, migrations, history, { readOnly: dryRun }).catch((e: unknown) => {
         throw (e as Error).name === "MigrationChecksumError" ? new EvtError((e as Error).message) : e;
       });
       if (dryRun) {
         return { json: { target, dryRun: true, tables: plan.tables.map((t) => t.name), pending: plan.pending.map((m) => m.name), applied: plan.applied }, text: renderPlan(plan) };
       }
+      const done = { table: 0, migration: 0 };
+      const total = { table: plan.tables.length, migration: plan.pending.length };
       const result = await applyPlan(exec, plan, {
         history,
         appliedBy: process.env.USER ?? "evt",
         onEvent: (e) => {
-          if (e.kind === "file") this.verbose(`applying ${e.what} ${e.file}`);
+          if (e.kind !== "file") return;
+          this.verbose(`applying ${e.what} ${e.file}`);
+          this.progress.step(`applying ${e.what}s`, { done: done[e.what]++, total: total[e.what] });
         },
       });
       const text = [
@@ -115,7 +123,7 @@ export default class DdlApply extends EvtCommand<typeof DdlApply> {
         result.pending.length > 0 ? `applied migration(s): ${result.pending.map((m) => m.name).join(", ")}` : "no pending migrations",
         ...(result.applied.length > 0 ? [`already applied: ${result.applied.join(", ")}`] : []),
       ].join("\n");
-      return { json: { target, tables: result.tables.map((t) => t.name), applied: result.pending.map((m) => m.name), alreadyApplied: result.applied, statements: result.statements }, text };
+      return { json: { target, tables: result.tables.map((t) => t.name), applied: result.pending.map((m) => m.name), alreadyApplied: result.applied, statements: result.statements }, ...(this.flags.quiet ? {} : { text }) };
     } finally {
       await close();
     }

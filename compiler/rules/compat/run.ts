@@ -9,6 +9,7 @@ import { buildDescriptorSetBytes } from "../../load/buf-process.js";
 import type { Catalog, CompatibilityMode } from "../../model/catalog.js";
 import type { Finding } from "../../report/index.js";
 import type { Baseline } from "./baseline.js";
+import type { StepListener } from "../../steps.js";
 
 export interface CheckCompatRequest {
   /** Absolute proto root of the working tree. */
@@ -25,6 +26,8 @@ export interface CheckCompatRequest {
   readonly migrationsDir: string;
   /** `warehouse.schemaPrefix` (migration statements name prefixed schemas). */
   readonly schemaPrefix?: string;
+  /** Told each step (for the CLI's progress line). */
+  readonly onStep?: StepListener;
 }
 
 export interface CheckCompatResult {
@@ -44,6 +47,7 @@ const rel = (cwd: string, p: string): string => path.relative(cwd, p) || ".";
  */
 export async function runCheckCompat(req: CheckCompatRequest): Promise<CheckCompatResult> {
   const displayRoot = rel(req.cwd, req.protoRoot);
+  req.onStep?.(`compiling ${displayRoot} with buf, loading ${req.against}`);
   const afterBytes = buildDescriptorSetBytes(req.protoRoot);
   afterBytes.catch(() => undefined); // awaited below; a compile error must not surface as an unhandled rejection meanwhile
   const [{ decodeDescriptorSet, DescriptorReuse }, { readDescriptorSetFileForCatalog }, { catalogFromDecoded }, { loadBaseline }, { checkCompat }, approvals, modes, migrationsIndex] =
@@ -60,7 +64,10 @@ export async function runCheckCompat(req: CheckCompatRequest): Promise<CheckComp
   const { modeSpec } = modes;
   const reuse = new DescriptorReuse(); // the after tree's unchanged types are the baseline's, decoded once
   const baseline = await loadBaseline(req.against, { protoRoot: req.protoRoot, displayRoot, cwd: req.cwd, catalog: { reuse } });
-  const after = catalogFromDecoded(decodeDescriptorSet(await afterBytes, reuse), displayRoot).catalog;
+  const compiled = await afterBytes;
+  req.onStep?.(`modelling ${displayRoot}`);
+  const after = catalogFromDecoded(decodeDescriptorSet(compiled, reuse), displayRoot).catalog;
+  req.onStep?.(`checking ${after.events.length} events against ${baseline.label}`);
   const migrations = migrationsIndex.readMigrationStatements(req.migrationsDir);
   const base = { ...(req.mode ? { mode: req.mode } : {}), migrations, schemaPrefix: req.schemaPrefix ?? "" };
   const findings: Finding[] = checkCompat({ before: baseline.catalog, after }, base);
@@ -68,7 +75,9 @@ export async function runCheckCompat(req: CheckCompatRequest): Promise<CheckComp
   const history: string[] = [];
   const usesTransitive = req.mode !== undefined ? modeSpec(req.mode).transitive : after.events.some((e) => modeSpec(e.compatibility).transitive);
   if (usesTransitive) {
-    for (const version of historyVersions(req.historyDir)) {
+    const versions = historyVersions(req.historyDir);
+    for (const [i, version] of versions.entries()) {
+      req.onStep?.("checking against history", { done: i, total: versions.length });
       const catalog = catalogFromDecoded(readDescriptorSetFileForCatalog(version, reuse), displayRoot).catalog;
       const label = path.basename(version);
       history.push(label);
