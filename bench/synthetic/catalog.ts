@@ -201,7 +201,7 @@ function buildEvent(index: number, pkgDomain: string, rand: () => number): Synth
   if (index % 7 === 0) sinks.push({ table: `${table}_HISTORY`, mode: "APPEND" });
   return {
     name,
-    topic: `syn.${pkgDomain}.event_${pad(index, 5)}.v1`,
+    topic: `syn-${pkgDomain}.event_${pad(index, 5)}.v1`, // domain.name.vN, as lint requires
     key: "event_key",
     owner: OWNERS[index % OWNERS.length]!,
     compatibility: COMPAT[index % COMPAT.length]!,
