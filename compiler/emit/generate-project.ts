@@ -184,7 +184,7 @@ export async function runGenerate(options: GenerateRunOptions): Promise<Generate
   const files = await generateFiles(config, options.displayRoot, outDir);
   const hashes = contentHashes(files);
   const diff = diffOutput(outDir, hashes);
-  const written = options.check ? false : writeOutput(outDir, files, diff, { force: options.force ?? false, hashes });
+  const written = options.check ? false : await writeOutput(outDir, files, diff, { force: options.force ?? false, hashes });
   if (cacheDir !== null && input !== undefined) {
     // Stamps only of files now known to hold the generated content (after a check: those not reported).
     const differing = options.check ? new Set([...diff.missing, ...diff.stale]) : new Set<string>();

@@ -18,6 +18,7 @@
  */
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import { rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { EvtError, OutputOwnershipError } from "../errors.js";
 import { DUCKDB_MIGRATIONS_DIR, MIGRATIONS_DIR } from "./layout.js";
@@ -300,6 +301,30 @@ function removeStagingLeftovers(abs: string): void {
   for (const n of readdirSync(abs)) if (n.startsWith(STAGING_PREFIX)) rmSync(path.join(abs, n), { recursive: true, force: true });
 }
 
+/**
+ * Runs `task` on every item, WRITE_CONCURRENCY at a time (libuv's file-system threads): thousands
+ * of files, and on a busy disk each write or rename waits on the journal, so waits overlap
+ * instead of adding up. Rejects with the first failure once the started tasks have settled.
+ */
+async function concurrently<T>(items: readonly T[], task: (item: T, index: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failure: { error: unknown } | undefined;
+  const lane = async (): Promise<void> => {
+    while (next < items.length && !failure) {
+      const i = next++;
+      try {
+        await task(items[i]!, i);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(WRITE_CONCURRENCY, items.length) }, lane));
+  if (failure) throw failure.error;
+}
+
+const WRITE_CONCURRENCY = 16;
+
 export interface WriteOutputOptions {
   /** Overwrite (or remove) generated files that were edited since evt wrote them. */
   readonly force?: boolean;
@@ -312,7 +337,7 @@ export interface WriteOutputOptions {
  * already matched (nothing written). Throws OutputOwnershipError (nothing written) when the
  * ownership rule forbids the write, EvtError when the location cannot be written.
  */
-export function writeOutput(dir: string, files: readonly PlannedFile[], diff = diffOutput(dir, files), options: WriteOutputOptions = {}): boolean {
+export async function writeOutput(dir: string, files: readonly PlannedFile[], diff = diffOutput(dir, files), options: WriteOutputOptions = {}): Promise<boolean> {
   if (isClean(diff)) return false;
   const abs = path.resolve(dir);
   const manifest = ownedOutput(abs);
@@ -327,7 +352,7 @@ export function writeOutput(dir: string, files: readonly PlannedFile[], diff = d
     mkdirSync(abs, { recursive: true });
     removeStagingLeftovers(abs);
     mkdirSync(staging);
-    for (const [i, f] of changed.entries()) writeFileSync(path.join(staging, String(i)), f.content);
+    await concurrently(changed, (f, i) => writeFile(path.join(staging, String(i)), f.content));
     // The journal: old and new hashes both count as evt's while files move.
     const union = new Map([...Object.entries(manifest.files), ...Object.entries(manifest.pending ?? {})]);
     writeAtomically(path.join(abs, MANIFEST_FILE), manifestText(union, expected), tag);
@@ -338,7 +363,7 @@ export function writeOutput(dir: string, files: readonly PlannedFile[], diff = d
   try {
     // Each directory once (2,000+ files share ~100 directories), then one rename per file.
     for (const d of new Set(changed.map((f) => path.posix.dirname(f.path)))) mkdirSync(path.join(abs, d), { recursive: true });
-    for (const [i, f] of changed.entries()) renameSync(path.join(staging, String(i)), path.join(abs, f.path));
+    await concurrently(changed, (f, i) => rename(path.join(staging, String(i)), path.join(abs, f.path)));
     for (const rel of diff.extra) {
       unlinkSync(path.join(abs, rel));
       pruneEmptyParents(abs, rel);

@@ -13,18 +13,18 @@ const v1 = [
 ];
 
 describe("writeOutput", () => {
-  it("accepts a directory that holds only reviewed migrations (written by another evt command)", () => {
+  it("accepts a directory that holds only reviewed migrations (written by another evt command)", async () => {
     const dir = tmp();
     mkdirSync(path.join(dir, "snowflake", "migrations"), { recursive: true });
     writeFileSync(path.join(dir, "snowflake", "migrations", "0001.sql"), "-- reviewed\n");
-    expect(writeOutput(dir, v1)).toBe(true);
+    expect(await writeOutput(dir, v1)).toBe(true);
     expect(readFileSync(path.join(dir, "snowflake", "migrations", "0001.sql"), "utf8")).toBe("-- reviewed\n");
     expect(readManifest(dir)?.files).toEqual(Object.fromEntries(contentHashes(v1)));
   });
 
-  it("recovers from a write interrupted while files moved (the journal lists old and new hashes)", () => {
+  it("recovers from a write interrupted while files moved (the journal lists old and new hashes)", async () => {
     const dir = tmp();
-    writeOutput(dir, v1);
+    await writeOutput(dir, v1);
     const v2 = [
       { path: "a.txt", content: "a2\n" },
       { path: "sub/b.txt", content: "b2\n" },
@@ -33,19 +33,19 @@ describe("writeOutput", () => {
     writeFileSync(path.join(dir, MANIFEST_FILE), manifestText(contentHashes(v1), contentHashes(v2)));
     writeFileSync(path.join(dir, "a.txt"), "a2\n");
     mkdirSync(path.join(dir, ".evt-staging-999-x"));
-    expect(writeOutput(dir, v2)).toBe(true);
+    expect(await writeOutput(dir, v2)).toBe(true);
     expect(readFileSync(path.join(dir, "sub", "b.txt"), "utf8")).toBe("b2\n");
     expect(readManifest(dir)).toEqual({ files: Object.fromEntries(contentHashes(v2)) });
     expect(readdirSync(dir).filter((n) => n.startsWith(".evt-staging"))).toEqual([]);
     expect(isClean(diffOutput(dir, v2))).toBe(true);
   });
 
-  it("refuses a manifest that is not evt's, naming it", () => {
+  it("refuses a manifest that is not evt's, naming it", async () => {
     const dir = tmp();
     writeFileSync(path.join(dir, MANIFEST_FILE), "{ \"files\": 3 }\n");
     let err: unknown;
     try {
-      writeOutput(dir, v1);
+      await writeOutput(dir, v1);
     } catch (e) {
       err = e;
     }
