@@ -126,27 +126,39 @@ function countKinds(kinds: Iterable<OutputKind>): Partial<Record<OutputKind, num
 
 /** Loads the contracts and generates every output file (no I/O on the output directory). */
 export async function generateFiles(config: EvtConfig, displayRoot?: string, outDir?: string, onStep?: StepListener): Promise<OutputFile[]> {
-  // buf compiles in its own process: load the generator (protobuf-es, protoc-gen-es, the model) meanwhile.
-  onStep?.(`compiling ${path.relative(process.cwd(), config.protoRoot) || "."} with buf`);
-  const { buildDescriptorSet } = await import("../load/buf-build.js");
-  const [{ set }, { catalogFromDescriptorSet }, { generate }, { canonicalFileOrder }] = await Promise.all([
-    buildDescriptorSet(config.protoRoot),
-    import("../model/build-catalog.js"),
-    import("./generate.js"),
-    import("./descriptor-order.js"),
-  ]);
-  onStep?.(`modelling ${set.file.length} proto files`);
-  const loaded = catalogFromDescriptorSet(canonicalFileOrder(set), "");
-  onStep?.(`generating code and DDL for ${loaded.catalog.events.length} events`);
-  return generate(loaded, {
-    runtimeImport: config.runtimeImport,
-    schemaPrefix: config.warehouse.schemaPrefix,
-    batch: config.warehouse.batch,
-    ...(config.warehouse.database ? { database: config.warehouse.database } : {}),
-    displayRoot: displayRoot ?? (path.relative(process.cwd(), config.protoRoot) || "."),
-    bootstrapServers: config.kafka.brokers.join(","),
-    ...(flinkConfigOf(config).java ? { javaProtoRoot: path.relative(path.join(outDir ?? config.out, "java"), config.protoRoot) } : {}),
-  });
+  // protoc-gen-es gets its own thread, started first so that it loads while buf compiles in its own
+  // process; this thread loads protobuf-es and the model meanwhile (ts/protoc-gen-es-thread.ts).
+  const { startMessageTypes } = await import("./ts/protoc-gen-es-thread.js");
+  const messageTypes = startMessageTypes();
+  try {
+    onStep?.(`compiling ${path.relative(process.cwd(), config.protoRoot) || "."} with buf`);
+    const { buildDescriptorSetBytes } = await import("../load/buf-process.js");
+    const [bytes, { decodeDescriptorSet }, { catalogFromDecoded }, { generate }, { canonicalDecodedOrder }] = await Promise.all([
+      buildDescriptorSetBytes(config.protoRoot),
+      import("../load/descriptor-set.js"),
+      import("../model/build-catalog.js"),
+      import("./generate.js"),
+      import("./descriptor-order.js"),
+    ]);
+    const messages = messageTypes.run(bytes);
+    messages.catch(() => undefined); // awaited by generate, unless the catalog fails first
+    // The catalog needs no source info objects: the raw reader indexes what it uses (load/descriptor-set.ts).
+    const decoded = canonicalDecodedOrder(decodeDescriptorSet(bytes));
+    onStep?.(`modelling ${decoded.set.file.length} proto files`);
+    const loaded = catalogFromDecoded(decoded, "");
+    onStep?.(`generating code and DDL for ${loaded.catalog.events.length} events`);
+    return await generate(loaded, {
+      runtimeImport: config.runtimeImport,
+      schemaPrefix: config.warehouse.schemaPrefix,
+      batch: config.warehouse.batch,
+      ...(config.warehouse.database ? { database: config.warehouse.database } : {}),
+      displayRoot: displayRoot ?? (path.relative(process.cwd(), config.protoRoot) || "."),
+      bootstrapServers: config.kafka.brokers.join(","),
+      ...(flinkConfigOf(config).java ? { javaProtoRoot: path.relative(path.join(outDir ?? config.out, "java"), config.protoRoot) } : {}),
+    }, messages);
+  } finally {
+    messageTypes.close();
+  }
 }
 
 export async function runGenerate(options: GenerateRunOptions): Promise<GenerateRunResult> {
@@ -183,7 +195,7 @@ export async function runGenerate(options: GenerateRunOptions): Promise<Generate
   const hashes = contentHashes(files);
   const diff = diffOutput(outDir, hashes);
   if (!options.check && !isClean(diff)) options.onStep?.(`writing ${diff.missing.length + diff.stale.length} files`);
-  const written = options.check ? false : writeOutput(outDir, files, diff, { force: options.force ?? false });
+  const written = options.check ? false : await writeOutput(outDir, files, diff, { force: options.force ?? false, hashes });
   if (cacheDir !== null && input !== undefined) {
     // Stamps only of files now known to hold the generated content (after a check: those not reported).
     const differing = options.check ? new Set([...diff.missing, ...diff.stale]) : new Set<string>();

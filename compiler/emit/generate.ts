@@ -36,7 +36,8 @@ import { emitTableDdl, tableDdlPath } from "./snowflake/table-ddl.js";
 import { duckdbTableDdlPath, emitDuckdbTableDdl } from "./duckdb/table-ddl.js";
 import { contractModulePath, contractNames, emitContractModule } from "./ts/contracts.js";
 import { emitIndexModule, INDEX_MODULE_PATH } from "./ts/index-module.js";
-import { runProtocGenEs } from "./ts/protoc-gen-es.js";
+import { messageTypeFiles, runProtocGenEs, type GeneratedFile } from "./ts/protoc-gen-es.js";
+import { PROTOC_GEN_ES_PARAMETER } from "./ts/protoc-gen-es-thread.js";
 import { emitIngestRoutes, INGEST_ROUTES_PATH } from "./ingest/routes.js";
 import { emitWebEvents, emitWebIndex, emitWebTracker, publicEvents, WEB_EVENTS_PATH, WEB_INDEX_PATH, WEB_TRACKER_PATH } from "./web/tracker-module.js";
 
@@ -70,7 +71,7 @@ export interface GenerateOptions {
 }
 
 export const PII_TAGS_PATH = "snowflake/governance/pii_tags.sql";
-export const PROTOC_GEN_ES_PARAMETER = "target=ts,import_extension=js";
+export { PROTOC_GEN_ES_PARAMETER };
 
 const byPath = (a: { path: string }, b: { path: string }): number => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
 
@@ -116,8 +117,13 @@ export function resolveSinkTables(catalog: Catalog, options: Pick<GenerateOption
   return tables;
 }
 
-export async function generate(loaded: LoadedContracts, options: GenerateOptions): Promise<OutputFile[]> {
-  const { catalog, set } = loaded;
+/**
+ * @param messageTypes protoc-gen-es's files for `loaded`'s descriptors when the caller runs it
+ *   elsewhere (generate-project.ts: on a worker, from buf's bytes); default: here, on `loaded.set`.
+ *   Awaited last, so that everything else is emitted meanwhile.
+ */
+export async function generate(loaded: LoadedContracts, options: GenerateOptions, messageTypes?: Promise<readonly GeneratedFile[]>): Promise<OutputFile[]> {
+  const { catalog } = loaded;
   const out: OutputFile[] = [];
   try {
     refuseLintErrors(catalog, "evt generate");
@@ -127,12 +133,6 @@ export async function generate(loaded: LoadedContracts, options: GenerateOptions
     throw new LintRefusalError(e.command, e.findings.map((f) => ({ ...f, file: path.join(root, f.file) })));
   }
   const tables = resolveSinkTables(catalog, options);
-
-  // 1. protobuf-es message types for every file of the tree (the vocabulary included: _pb modules import it).
-  const protoFiles = set.file.map((f) => f.name ?? "").filter((n) => n && !n.startsWith("google/protobuf/")).sort();
-  for (const f of runProtocGenEs(set, protoFiles, PROTOC_GEN_ES_PARAMETER)) {
-    out.push({ path: `ts/${f.name}`, content: f.content, kind: "ts-messages" });
-  }
 
   // 2. contract modules and the index that re-exports them.
   const modules = eventsByFile(catalog);
@@ -179,6 +179,10 @@ export async function generate(loaded: LoadedContracts, options: GenerateOptions
 
   // 6. the catalog itself.
   out.push({ path: CATALOG_JSON_PATH, content: emitCatalogJson(catalog), kind: "catalog" });
+
+  // 7. protobuf-es message types for every file of the tree (the vocabulary included: _pb modules import it).
+  const messages = messageTypes ? await messageTypes : runProtocGenEs(loaded.set, messageTypeFiles(loaded.set), PROTOC_GEN_ES_PARAMETER);
+  for (const f of messages) out.push({ path: `ts/${f.name}`, content: f.content, kind: "ts-messages" });
 
   return out.sort(byPath);
 }

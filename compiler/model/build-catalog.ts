@@ -36,7 +36,7 @@ import {
 } from "@bufbuild/protobuf/wkt";
 import { buildDescriptorSetBytes } from "../load/buf-build.js";
 import { decodeDescriptorSet, sameBytes, type DecodedDescriptorSet, type DescriptorReuse, type TypeContext } from "../load/descriptor-set.js";
-import { sourceLocationsOf, type SourceLocations } from "../load/source-info.js";
+import { sourceLocationsOf, WireReader, type SourceLocations } from "../load/source-info.js";
 import { fileName, SourceIndex, withTokens } from "./source-index.js";
 import {
   event as eventOption,
@@ -496,10 +496,43 @@ function fingerprintOf(root: DescMessage): string {
 function binaryOf(d: DescMessage | DescEnum): Uint8Array {
   let b = binaries.get(d.proto);
   if (!b) {
-    b = d.kind === "message" ? toBinary(DescriptorProtoSchema, d.proto) : toBinary(EnumDescriptorProtoSchema, d.proto);
+    // A nested type's serialisation is a slice of its parent's (toBinary writes a message field as
+    // the message's own bytes): serialise each top-level type once, not once per nesting level.
+    if (d.parent) b = nestedSlice(d, d.parent);
+    b ??= d.kind === "message" ? toBinary(DescriptorProtoSchema, d.proto) : toBinary(EnumDescriptorProtoSchema, d.proto);
     binaries.set(d.proto, b);
   }
   return b;
+}
+
+const NESTED_TYPE = 3; // DescriptorProto.nested_type
+const ENUM_TYPE = 4; // DescriptorProto.enum_type
+
+/** `d`'s bytes cut out of its parent's serialisation (every sibling's cached on the way); undefined if they do not line up. */
+function nestedSlice(d: DescMessage | DescEnum, parent: DescMessage): Uint8Array | undefined {
+  const field = d.kind === "message" ? NESTED_TYPE : ENUM_TYPE;
+  const siblings: readonly object[] = d.kind === "message" ? parent.proto.nestedType : parent.proto.enumType;
+  const parts = lengthDelimitedFields(binaryOf(parent), field);
+  if (parts.length !== siblings.length) return undefined;
+  siblings.forEach((p, i) => binaries.set(p, parts[i]!));
+  return binaries.get(d.proto);
+}
+
+/** The payloads of every occurrence of length-delimited field `field` in a serialised message, in order. */
+function lengthDelimitedFields(bytes: Uint8Array, field: number): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  const r = new WireReader(bytes, 0, bytes.length);
+  while (r.pos < r.end) {
+    const tag = r.uint32();
+    if (tag !== ((field << 3) | 2)) {
+      r.skip(tag & 7, tag >>> 3);
+      continue;
+    }
+    const len = r.uint32();
+    out.push(bytes.subarray(r.pos, r.pos + len));
+    r.pos += len;
+  }
+  return out;
 }
 
 /**

@@ -28,7 +28,24 @@ function flattenable(field: FieldModel, catalog: Catalog): MessageModel | undefi
   return catalog.messages[field.type.typeName];
 }
 
-export function eventColumns(message: MessageModel, catalog: Catalog, options: { readonly flatten: boolean }): ColumnSource[] {
+/**
+ * Layouts by catalog and message: lint's warehouse rules, its sink rules and generate's sink
+ * tables ask for the same ones (models are immutable; a message model can be shared by two
+ * catalogs, and flattening reads the catalog, hence both keys).
+ */
+const layouts = new WeakMap<Catalog, WeakMap<MessageModel, { plain?: readonly ColumnSource[]; flat?: readonly ColumnSource[] }>>();
+
+export function eventColumns(message: MessageModel, catalog: Catalog, options: { readonly flatten: boolean }): readonly ColumnSource[] {
+  let byMessage = layouts.get(catalog);
+  if (!byMessage) layouts.set(catalog, (byMessage = new WeakMap()));
+  let entry = byMessage.get(message);
+  if (!entry) byMessage.set(message, (entry = {}));
+  const key = options.flatten ? "flat" : "plain";
+  return (entry[key] ??= layoutOf(message, catalog, options.flatten));
+}
+
+function layoutOf(message: MessageModel, catalog: Catalog, flatten: boolean): ColumnSource[] {
+  const options = { flatten };
   const out: ColumnSource[] = [];
   const walk = (msg: MessageModel, prefix: string, path: readonly string[], seen: ReadonlySet<string>): void => {
     const oneofsDone = new Set<string>();

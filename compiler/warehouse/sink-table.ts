@@ -157,8 +157,27 @@ export function sinkTableName(sink: SinkModel, options: SinkTableOptions): { sch
   return { schema, table, name: `${schema}.${table}` };
 }
 
+/**
+ * Resolved sinks with the problems found on the way, by sink model: lint's rules and generate
+ * resolve the same sinks (models are immutable, so the result is a function of the arguments).
+ */
+const resolved = new WeakMap<SinkModel, { readonly catalog: Catalog; readonly event: EventModel; readonly prefix: string; readonly table: SinkTable; readonly diags: readonly Diagnostic[] }[]>();
+
 /** Resolves one sink; problems (bad names, collisions, unknown cluster/merge columns) go to `diags`. */
 export function sinkTable(event: EventModel, sink: SinkModel, catalog: Catalog, options: SinkTableOptions, diags: Diagnostic[]): SinkTable {
+  let seen = resolved.get(sink);
+  if (!seen) resolved.set(sink, (seen = []));
+  let hit = seen.find((r) => r.catalog === catalog && r.event === event && r.prefix === options.schemaPrefix);
+  if (!hit) {
+    const found: Diagnostic[] = [];
+    hit = { catalog, event, prefix: options.schemaPrefix, table: resolveSinkTable(event, sink, catalog, options, found), diags: found };
+    seen.push(hit);
+  }
+  diags.push(...hit.diags);
+  return hit.table;
+}
+
+function resolveSinkTable(event: EventModel, sink: SinkModel, catalog: Catalog, options: SinkTableOptions, diags: Diagnostic[]): SinkTable {
   const tableProblem = sinkTableNameProblem(sink.table);
   if (tableProblem) diags.push({ ...sink.position, message: `${event.fullName}: ${tableProblem}` });
   const { schema, table } = sinkTableName(sink, options);

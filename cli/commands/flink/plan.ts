@@ -40,7 +40,7 @@ export default class FlinkPlan extends EvtCommand<typeof FlinkPlan> {
       path.join(libs, "protobuf-java-4.32.1.jar"),
       planned.setup.contractsJar,
     ];
-    addToOutput(outDir, [
+    await addToOutput(outDir, [
       { path: sqlFile, content: renderSqlScript(planned.spec, planned.script, header) },
       { path: jarsFile, content: `${jars.join("\n")}\n` },
     ], { force: this.flags.force });

@@ -4,13 +4,16 @@
  */
 import { createRequire, Module } from "node:module";
 import path from "node:path";
-import { create } from "@bufbuild/protobuf";
+import { create, fromBinary } from "@bufbuild/protobuf";
 import {
   CodeGeneratorRequestSchema,
+  FileDescriptorSetSchema,
   type CodeGeneratorResponse,
   type FileDescriptorSet,
 } from "@bufbuild/protobuf/wkt";
 import { EvtError } from "../../errors.js";
+import { keepSourceLocations } from "../../load/source-locations-filter.js";
+import { canonicalFileOrder } from "../descriptor-order.js";
 
 interface Plugin {
   run(request: ReturnType<typeof create<typeof CodeGeneratorRequestSchema>>): CodeGeneratorResponse;
@@ -75,4 +78,28 @@ export function runProtocGenEs(
   const response = protocGenEs.run(request);
   if (response.error) throw new EvtError(`protoc-gen-es failed: ${response.error}`);
   return response.file.map((f) => ({ name: f.name ?? "", content: f.content ?? "" }));
+}
+
+/** The files of a set evt generates message types for: all but google/protobuf's (the vocabulary included), sorted. */
+export function messageTypeFiles(set: FileDescriptorSet): string[] {
+  return set.file.map((f) => f.name ?? "").filter((n) => n && !n.startsWith("google/protobuf/")).sort();
+}
+
+/**
+ * The only source locations protoplugin reads (source-code-info.js: comments of elements, whose
+ * paths have even length, of `package` [2] and of `syntax` [12]); it takes the first location
+ * whose path equals the element's, so dropping the others changes no output.
+ */
+export function protopluginReads(path: readonly number[]): boolean {
+  return path.length % 2 === 0 || (path.length === 1 && (path[0] === 2 || path[0] === 12));
+}
+
+/**
+ * protoc-gen-es on buf's serialised FileDescriptorSet (`evt generate`'s message types), as on the
+ * decoded set in canonical order (compiler/emit/descriptor-order.ts), decoded here with only the
+ * locations protoplugin reads: the same files for ~half the decode and plugin time.
+ */
+export function runProtocGenEsOnBytes(bytes: Uint8Array, parameter: string): GeneratedFile[] {
+  const set = canonicalFileOrder(fromBinary(FileDescriptorSetSchema, keepSourceLocations(bytes, protopluginReads)));
+  return runProtocGenEs(set, messageTypeFiles(set), parameter);
 }

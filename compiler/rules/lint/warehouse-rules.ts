@@ -40,7 +40,7 @@ function columnUsers(catalog: Catalog): Map<string, string[]> {
 }
 
 /** Column layouts a sunk event produces: plain, and flattened when a sink asks for it. */
-function sinkLayouts(e: EventModel, catalog: Catalog): ColumnSource[][] {
+function sinkLayouts(e: EventModel, catalog: Catalog): (readonly ColumnSource[])[] {
   if (e.sinks.length === 0) return [];
   const layouts = [eventColumns(e.message, catalog, { flatten: false })];
   if (e.sinks.some((s) => s.flattenNested)) layouts.push(eventColumns(e.message, catalog, { flatten: true }));
