@@ -13,7 +13,8 @@
 import type { DuckDBAppender, DuckDBType, DuckDBValue } from "@duckdb/node-api";
 import type { ColumnKind, SinkConfig, SinkSpec } from "../../runtime/sinks/config.js";
 import { tableColumns } from "../../runtime/sinks/config.js";
-import { duckdbCast, duckdbTableDdl } from "../../runtime/sinks/duckdb/writer.js";
+import { duckdbTableDdl } from "../../runtime/sinks/duckdb/writer.js";
+import { duckdbCast } from "../../runtime/sinks/duckdb/stage-columns.js";
 import type { Cell, MappedRow } from "../../runtime/sinks/row-mapping.js";
 import { closeDuckdb, execDuckdb, openDuckdb } from "../../runtime/warehouse/duckdb.js";
 
