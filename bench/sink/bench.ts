@@ -14,7 +14,7 @@
 import os from "node:os";
 import path from "node:path";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { compileRowMapper, type MappedRow } from "../../runtime/sinks/row-mapping.js";
+import { compileRowMapper, type CellFormat, type MappedRow } from "../../runtime/sinks/row-mapping.js";
 import { startSinks } from "../../runtime/sinks/sink.js";
 import { DuckdbWriter } from "../../runtime/sinks/duckdb/writer.js";
 import { directAppender, directCastInsert, directDataChunk } from "./direct-duckdb.js";
@@ -43,8 +43,8 @@ const PROFILE = process.argv.includes("--profile") ? process.argv[process.argv.i
 const work = mkdtempSync(path.join(os.tmpdir(), "evt-bench-sink-"));
 const quiet = jsonLogger({ level: "silent" });
 
-function rowsFor(config: SinkConfig, sink: SinkSpec, n: number): MappedRow[] {
-  const m = compileRowMapper(config, sink, catalog.find((c) => c.type === sink.eventType)!.schema);
+function rowsFor(config: SinkConfig, sink: SinkSpec, n: number, format: CellFormat = "text"): MappedRow[] {
+  const m = compileRowMapper(config, sink, catalog.find((c) => c.type === sink.eventType)!.schema, format);
   return Array.from({ length: n }, (_, i) => m.mapEvent(searchPerformed(i), { id: uuidv7(), time: "2024-05-06T07:08:09Z", topic: sink.topic, partition: i % 2, offset: String(i >> 1), ingestMs: Date.now() }));
 }
 
@@ -144,7 +144,8 @@ if (ONLY !== "snowflake") {
     appender: PROFILE ? NaN : await directAppender(path.join(work, "direct-appender.duckdb"), config, sink, rows, BATCH),
     datachunk: PROFILE ? NaN : await directDataChunk(path.join(work, "direct-chunk.duckdb"), config, sink, rows, BATCH),
     cast: PROFILE ? NaN : await directCastInsert(path.join(work, "direct-cast.duckdb"), config, sink, rows, BATCH),
-    writer: PROFILE ? NaN : await writerOnly(path.join(work, "writer-only.duckdb"), config, sink, rows),
+    // the writer's own cell format (native since the typed appender)
+    writer: PROFILE ? NaN : await writerOnly(path.join(work, "writer-only.duckdb"), config, sink, rowsFor(config, sink, DUCK_ROWS, new DuckdbWriter({ path: "" }).cellFormat)),
   };
   const through = await viaSink(DUCK_ROWS, new DuckdbWriter({ path: path.join(work, "sink.duckdb") }));
   const anchor = Math.max(direct.appender, direct.datachunk);

@@ -35,7 +35,7 @@ import { createDeadLetterWriter, type DeadLetterWriter } from "../kafka/dlq.js";
 import { H, headerString } from "../kafka/headers.js";
 import { isWarehouseError } from "../warehouse/errors.js";
 import type { SinkBatch, SinkConfig, SinkSpec } from "./config.js";
-import { RowRejectedError, compileRowMapper, parseRfc3339Ns, type MappedRow, type RowMapper } from "./row-mapping.js";
+import { RowRejectedError, compileRowMapper, parseRfc3339Ns, type CellFormat, type MappedRow, type RowMapper } from "./row-mapping.js";
 import type { PartitionOffset, WarehouseWriter } from "./writer.js";
 import { recordsBehind, type PartitionBehind } from "../metrics/behind.js";
 
@@ -114,7 +114,9 @@ export async function startSinks(options: SinkRunnerOptions): Promise<SinkRunner
   const instrumentation = options.instrumentation ?? new Instrumentation();
   const log = options.logger ?? jsonLogger({ level: "info", base: { component: "evt-sink" } });
   const client = options.client ?? clientFrom(options, log);
-  const mappers = compileMappers(options, sinks);
+  const writers = new Map<string, WarehouseWriter>();
+  for (const sink of sinks) writers.set(sink.name, typeof options.writer === "function" ? options.writer(sink) : options.writer);
+  const mappers = compileMappers(options, sinks, (s) => writers.get(s.name)!.cellFormat ?? "text");
   const ownStop = options.stop === undefined;
   const stop = options.stop ?? stopControl({ graceMs: options.stopGraceMs ?? 20_000, signals: options.handleSignals ?? false });
   const phase = stop.phase;
@@ -127,8 +129,6 @@ export async function startSinks(options: SinkRunnerOptions): Promise<SinkRunner
   let fatal: unknown;
   let consuming = false;
 
-  const writers = new Map<string, WarehouseWriter>();
-  for (const sink of sinks) writers.set(sink.name, typeof options.writer === "function" ? options.writer(sink) : options.writer);
   const distinctWriters = [...new Set(writers.values())];
   const admin = client.admin();
   const dlqProducer = client.producer({ idempotent: true });
@@ -228,13 +228,13 @@ function workerDeps(
 }
 
 /** Compiles every mapping first: a sink config that does not match the contracts fails before consuming. */
-function compileMappers(options: SinkRunnerOptions, sinks: readonly SinkSpec[]): Map<string, RowMapper> {
+function compileMappers(options: SinkRunnerOptions, sinks: readonly SinkSpec[], formatOf: (s: SinkSpec) => CellFormat): Map<string, RowMapper> {
   const schemaOf = options.schemaOf ?? ((t: string) => options.contracts?.find((c) => c.type === t)?.schema);
   const mappers = new Map<string, RowMapper>();
   for (const sink of sinks) {
     const schema = schemaOf(sink.eventType);
     if (!schema) throw new RuntimeConfigError(`sink ${sink.name}: no contract schema for ${sink.eventType} (pass the generated catalog)`, { context: { sink: sink.name } });
-    mappers.set(sink.name, compileRowMapper(options.config, sink, schema));
+    mappers.set(sink.name, compileRowMapper(options.config, sink, schema, formatOf(sink)));
   }
   return mappers;
 }

@@ -37,6 +37,7 @@ export function duckdbCast(kind: ColumnKind, duckdbType: string, expr: string): 
 function textOf(cell: Exclude<Cell, null>): string {
   if (typeof cell === "string") return cell;
   if (typeof cell === "boolean") return cell ? "true" : "false";
+  if (cell instanceof Uint8Array) return Buffer.from(cell.buffer, cell.byteOffset, cell.byteLength).toString("hex");
   return String(cell); // NaN, Infinity, -Infinity cast back exactly; finite numbers round-trip
 }
 
@@ -56,7 +57,7 @@ function int64(bits: number, signed: boolean, type: string): (cell: Exclude<Cell
   return (cell) => {
     let v: bigint;
     try {
-      v = BigInt(cell as string | number);
+      v = BigInt(cell as string | number | bigint);
     } catch {
       throw conversionError(cell, type);
     }
@@ -91,6 +92,11 @@ export function timestampMicros(text: string): bigint {
   return BigInt(seconds) * 1_000_000n + BigInt(micros);
 }
 
+/** Native cell (epoch nanoseconds) → microseconds, rounded down like the text path's dropped digits. */
+function floorMicros(ns: bigint): bigint {
+  return ns >= 0n ? ns / 1000n : -((-ns + 999n) / 1000n);
+}
+
 type Append = StageColumn["append"];
 
 /** The native append of `duckdbType` for a cell of `kind`, or undefined (→ VARCHAR + CAST). */
@@ -103,8 +109,10 @@ function nativeAppend(kind: ColumnKind, duckdbType: string, timestamp: (micros: 
   if (kind === "float" && (type === "FLOAT" || type === "DOUBLE")) {
     return type === "FLOAT" ? (a, c) => a.appendFloat(Number(c)) : (a, c) => a.appendDouble(Number(c));
   }
-  if (kind === "timestamp" && type === "TIMESTAMP") return (a, c) => a.appendTimestamp(timestamp(timestampMicros(textOf(c))) as never);
-  if (kind === "binary" && type === "BLOB") return (a, c) => a.appendBlob(Buffer.from(textOf(c), "hex"));
+  if (kind === "timestamp" && type === "TIMESTAMP") {
+    return (a, c) => a.appendTimestamp(timestamp(typeof c === "bigint" ? floorMicros(c) : timestampMicros(textOf(c))) as never);
+  }
+  if (kind === "binary" && type === "BLOB") return (a, c) => a.appendBlob(c instanceof Uint8Array ? c : Buffer.from(textOf(c), "hex"));
   if (kind === "number" || kind === "duration_ns") {
     switch (type) {
       case "INTEGER": { const f = int32(-2_147_483_648, 2_147_483_647, type); return (a, c) => a.appendInteger(f(c)); }

@@ -45,6 +45,8 @@ interface Stage {
 
 export class DuckdbWriter implements WarehouseWriter {
   readonly target = "duckdb" as const;
+  /** The appender takes typed values: no text round trip for numbers, timestamps, bytes. */
+  readonly cellFormat = "native" as const;
   private handle: DuckdbHandle | undefined;
   private config: SinkConfig | undefined;
   private readonly offsetsTable: string;

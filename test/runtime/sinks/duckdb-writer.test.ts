@@ -12,7 +12,7 @@ import { describe, expect, it } from "vitest";
 import { readSinkConfig, tableColumns, type SinkSpec } from "../../../runtime/sinks/config.js";
 import { DuckdbWriter, duckdbTableDdl } from "../../../runtime/sinks/duckdb/writer.js";
 import { duckdbCast, timestampMicros } from "../../../runtime/sinks/duckdb/stage-columns.js";
-import { compileRowMapper, formatTimestampNs, type MappedRow } from "../../../runtime/sinks/row-mapping.js";
+import { compileRowMapper, formatTimestampNs, type CellFormat, type MappedRow } from "../../../runtime/sinks/row-mapping.js";
 import { isWarehouseError } from "../../../runtime/warehouse/errors.js";
 import { catalog } from "../../../generated/ts/index.js";
 import { deliveryCompleted, orderStatusChanged, searchPerformed } from "../../integration/fixtures/sink-events.js";
@@ -21,8 +21,8 @@ const config = readSinkConfig("generated/sinks/evt-sinks.json");
 const sinkOf = (name: string) => config.sinks.find((s) => s.name === name)!;
 const work = mkdtempSync(path.join(os.tmpdir(), "evt-duckdb-writer-"));
 
-function rowsOf(sink: SinkSpec, events: readonly unknown[], ids: readonly string[], firstOffset = 0): MappedRow[] {
-  const m = compileRowMapper(config, sink, catalog.find((c) => c.type === sink.eventType)!.schema);
+function rowsOf(sink: SinkSpec, events: readonly unknown[], ids: readonly string[], firstOffset = 0, format: CellFormat = "native"): MappedRow[] {
+  const m = compileRowMapper(config, sink, catalog.find((c) => c.type === sink.eventType)!.schema, format);
   return events.map((e, i) => m.mapEvent(e as never, {
     id: ids[i]!, time: "1969-12-31T23:59:59.999999999Z", source: "t", schema: "f", topic: sink.topic, partition: 0, offset: String(firstOffset + i), ingestMs: 1_700_000_000_123,
   }));
@@ -72,23 +72,23 @@ describe("DuckDB writer: typed staging", () => {
     inst.closeSync();
   });
 
-  it("writes every column kind as the text CASTs would (SearchPerformed: uint64, JSON, LISTs, TIMESTAMP, HUGEINT; DeliveryCompleted: BLOB, oneof)", async () => {
+  it("writes every column kind, from native or text cells, as the text CASTs would (SearchPerformed: uint64, JSON, LISTs, TIMESTAMP, HUGEINT; DeliveryCompleted: BLOB, oneof)", async () => {
     for (const [name, events, order] of [
       ["CLICKSTREAM.SEARCH_PERFORMED", [0, 1, 2, 3].map(searchPerformed), '"EVT_OFFSET"'],
       ["DELIVERIES.DELIVERY_COMPLETED", [2, 3].map(deliveryCompleted), '"EVT_OFFSET"'],
     ] as const) {
       const sink = sinkOf(name);
       const ids = events.map((_, i) => `0190e0f0-0000-7000-8000-00000000000${i}`);
-      const text = rowsOf(sink, events, ids, 0);
+      const text = rowsOf(sink, events, ids, 0, "text");
       const cast = path.join(work, `cast-${sink.name}.duckdb`);
       await viaCasts(cast, sink, text);
       const expected = await tableText(cast, sink.table, order);
       expect(expected).toHaveLength(events.length);
-      for (const format of ["text"] as const) {
+      for (const format of ["native", "text"] as const) {
         const typed = path.join(work, `typed-${format}-${sink.name}.duckdb`);
         const w = new DuckdbWriter({ path: typed });
         await w.ensureTables(config, [sink]);
-        const rows = rowsOf(sink, events, ids, 0);
+        const rows = rowsOf(sink, events, ids, 0, format);
         expect((await w.writeBatch(sink, rows, [{ topic: sink.topic, partition: 0, offset: String(rows.length - 1) }])).written).toBe(rows.length);
         await w.close();
         expect(await tableText(typed, sink.table, order), format).toEqual(expected);
@@ -131,7 +131,7 @@ describe("DuckDB writer: typed staging", () => {
     const sink = sinkOf("CLICKSTREAM.SEARCH_PERFORMED");
     const w = new DuckdbWriter({ path: path.join(work, "reject.duckdb") });
     await w.ensureTables(config, [sink]);
-    const rows = rowsOf(sink, [0, 1].map(searchPerformed), ["x0", "x1"]);
+    const rows = rowsOf(sink, [0, 1].map(searchPerformed), ["x0", "x1"], 0, "text");
     const names = tableColumns(config, sink).map((c) => c.name);
     const bad = { ...rows[1]!, cells: rows[1]!.cells.map((c, i) => (names[i] === "PAGE_NUMBER" ? "2147483648" : c)) };
     const e = await w.writeBatch(sink, [rows[0]!, bad], []).catch((x: unknown) => x);
