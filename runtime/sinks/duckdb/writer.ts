@@ -7,13 +7,15 @@
  * writeBatch, one transaction (the writer serialises batches: one DuckDB connection, one
  *   transaction at a time): BEGIN; append the cells into a per-connection TEMP staging table with
  *   DuckDB's appender, typed where the appender has a native call for the column's type, text +
- *   CAST otherwise (stage-columns.ts); MERGE into the target from the de-duplicated stage; MERGE
- *   the high-water offsets; DELETE the stage; COMMIT — or ROLLBACK and a classified WarehouseError.
+ *   CAST otherwise (stage-columns.ts); APPEND: INSERT the de-duplicated stage's rows whose event id
+ *   the table lacks, the table side bounded to the batch's id range; UPSERT: MERGE, latest offset
+ *   wins; MERGE the high-water offsets; DELETE the stage; COMMIT — or ROLLBACK and a classified
+ *   WarehouseError.
  */
 import { formatTimestampNs } from "../row-mapping.js";
 import type { MappedRow } from "../row-mapping.js";
 import { tableColumns, type SinkConfig, type SinkSpec } from "../config.js";
-import { mergeBatchSql, offsetBinds, offsetsTableDdl, upsertOffsetsSql } from "../merge-sql.js";
+import { insertNewSql, mergeBatchSql, offsetBinds, offsetsTableDdl, upsertOffsetsSql } from "../merge-sql.js";
 import { stageColumns, type StageColumn } from "./stage-columns.js";
 import {
   CONTROL_SCHEMA, OFFSETS_TABLE, qualified, quoteIdent as q, splitTable, type FreshnessColumns, type NewestRows, type PartitionOffset, type WarehouseWriter, type WriteResult,
@@ -120,7 +122,7 @@ export class DuckdbWriter implements WarehouseWriter {
         if (rows.length > 0) {
           await appendRows(h, stage, rows, sink);
           const res = await h.conn.run(this.batchSql(config, sink, stage)).catch((e: unknown) => {
-            throw classifyDuckdbError(e, `MERGE INTO ${sink.table}`);
+            throw classifyDuckdbError(e, `${sink.mode === "APPEND" ? "INSERT" : "MERGE"} INTO ${sink.table}`);
           });
           written = Number(res.rowsChanged);
           await execDuckdb(h, `DELETE FROM ${staged}`);
@@ -140,11 +142,16 @@ export class DuckdbWriter implements WarehouseWriter {
     });
   }
 
-  /** MERGE from the de-duplicated stage (merge-sql.ts). */
+  /** APPEND: an anti-join INSERT over the batch's event-id window; UPSERT: MERGE, latest offset wins. */
   private batchSql(config: SinkConfig, sink: SinkSpec, stage: Stage): string {
-    const source = `SELECT ${stage.columns.map((c) => `${c.select} AS ${q(c.name)}`).join(", ")} FROM temp.main.${q(stage.name)}`;
+    const staged = `temp.main.${q(stage.name)}`;
+    const source = `SELECT ${stage.columns.map((c) => `${c.select} AS ${q(c.name)}`).join(", ")} FROM ${staged}`;
     const [schema, table] = splitTable(sink.table);
-    return mergeBatchSql(config, sink, qualified(schema, table), source, stage.columns.map((c) => c.name));
+    const names = stage.columns.map((c) => c.name);
+    if (sink.mode === "UPSERT") return mergeBatchSql(config, sink, qualified(schema, table), source, names);
+    const key = sink.mergeKey.length === 1 ? stage.columns.find((c) => c.name === sink.mergeKey[0]) : undefined;
+    const window = key ? { low: `(SELECT min(${key.select}) FROM ${staged})`, high: `(SELECT max(${key.select}) FROM ${staged})` } : undefined;
+    return insertNewSql(config, sink, qualified(schema, table), source, names, window);
   }
 
   readHighWater(sink: SinkSpec): Promise<Map<number, bigint>> {
