@@ -42,9 +42,9 @@ function columnFor(type: string): Column {
     case "BOOLEAN": return { type, native: Boolean, append: (a, v) => a.appendBoolean(v as boolean), chunk: same };
     case "INTEGER": return { type, native: Number, append: (a, v) => a.appendInteger(v as number), chunk: same };
     case "UINTEGER": return { type, native: Number, append: (a, v) => a.appendUInteger(v as number), chunk: same };
-    case "BIGINT": return { type, native: (c) => BigInt(c), append: (a, v) => a.appendBigInt(v as bigint), chunk: same };
-    case "UBIGINT": return { type, native: (c) => BigInt(c), append: (a, v) => a.appendUBigInt(v as bigint), chunk: same };
-    case "HUGEINT": return { type, native: (c) => BigInt(c), append: (a, v) => a.appendHugeInt(v as bigint), chunk: same };
+    case "BIGINT": return { type, native: (c) => BigInt(c as string), append: (a, v) => a.appendBigInt(v as bigint), chunk: same };
+    case "UBIGINT": return { type, native: (c) => BigInt(c as string), append: (a, v) => a.appendUBigInt(v as bigint), chunk: same };
+    case "HUGEINT": return { type, native: (c) => BigInt(c as string), append: (a, v) => a.appendHugeInt(v as bigint), chunk: same };
     case "FLOAT": return { type, native: Number, append: (a, v) => a.appendFloat(v as number), chunk: same };
     case "DOUBLE": return { type, native: Number, append: (a, v) => a.appendDouble(v as number), chunk: same };
     case "TIMESTAMP": return {

@@ -221,6 +221,59 @@ function fieldJson(holder: ReflectMessage, field: DescField, cache: JsonCache): 
   }
 }
 
+/** Writes one list item or map value as protobuf-es's toJson does (proto3 JSON mapping). */
+function itemJsonWriter(field: DescField & { fieldKind: "list" | "map" }): (v: unknown) => unknown {
+  const kind = field.fieldKind === "list" ? field.listKind : field.mapKind;
+  if (kind === "message") {
+    const desc = field.message!;
+    return (v) => toJson(desc, v as never);
+  }
+  if (kind === "enum") {
+    const e = field.enum!;
+    if (e.typeName === "google.protobuf.NullValue") return () => null;
+    // an unknown value is written as its number, like toJson
+    return (v) => {
+      const value = e.value[v as number] as { jsonName?: string; name: string } | undefined;
+      return value ? (value.jsonName ?? value.name) : v;
+    };
+  }
+  switch (field.scalar) {
+    case ScalarType.FLOAT: case ScalarType.DOUBLE:
+      return (v) => (Number.isNaN(v) ? "NaN" : v === Infinity ? "Infinity" : v === -Infinity ? "-Infinity" : v);
+    case ScalarType.INT64: case ScalarType.SINT64: case ScalarType.SFIXED64: case ScalarType.UINT64: case ScalarType.FIXED64:
+      return (v) => String(v);
+    case ScalarType.BYTES:
+      return (v) => Buffer.from((v as Uint8Array).buffer, (v as Uint8Array).byteOffset, (v as Uint8Array).byteLength).toString("base64");
+    default: // 32-bit integers, bool, string: as they are
+      return (v) => v;
+  }
+}
+
+/**
+ * The JSON of a list or map field on its own (undefined when empty, as toJson omits it), without
+ * converting the whole message: its other fields (timestamps, nested messages) would be formatted
+ * for nothing.
+ */
+function listOrMapJson(field: DescField & { fieldKind: "list" | "map" }): (holder: ReflectMessage) => unknown {
+  const item = itemJsonWriter(field);
+  const key = field.localName;
+  if (field.fieldKind === "list") {
+    return (holder) => {
+      const items = (holder.message as unknown as Record<string, readonly unknown[]>)[key]!;
+      return items.length === 0 ? undefined : items.map((v) => item(v));
+    };
+  }
+  return (holder) => {
+    const entries = (holder.message as unknown as Record<string, Record<string, unknown>>)[key]!;
+    const keys = Object.keys(entries);
+    if (keys.length === 0) return undefined;
+    const json: Record<string, unknown> = {};
+    // defineProperty: a "__proto__" key must become an own property, as toJson makes it
+    for (const k of keys) Object.defineProperty(json, k, { value: item(entries[k]), enumerable: true, writable: true, configurable: true });
+    return json;
+  };
+}
+
 function compileColumn(schema: DescMessage, col: SinkColumn, where: string, format: CellFormat): Accessor {
   // every step but the last must be a singular message field
   const parents: DescField[] = [];
@@ -244,16 +297,20 @@ function compileColumn(schema: DescMessage, col: SinkColumn, where: string, form
 
   const field = fieldByName(desc, last, where);
   const kind = col.kind;
+  if (field.fieldKind === "list" || field.fieldKind === "map") {
+    if (kind !== "variant" && kind !== "array") throw new RuntimeConfigError(`${where}: kind ${kind} on a ${field.fieldKind} field`);
+    const json = listOrMapJson(field);
+    return (root) => {
+      const holder = walk(root, parents);
+      const v = holder && json(holder);
+      return v === undefined ? null : JSON.stringify(v);
+    };
+  }
   return (root, cache) => {
     const holder = walk(root, parents);
     if (!holder) return null;
     // proto3 implicit-presence scalars are always "set" (0, "", false): read them regardless
     const hasPresence = field.fieldKind === "message" || field.oneof !== undefined || field.presence !== 2;
-    if (field.fieldKind === "list" || field.fieldKind === "map") {
-      if (kind !== "variant" && kind !== "array") throw new RuntimeConfigError(`${where}: kind ${kind} on a ${field.fieldKind} field`);
-      const v = fieldJson(holder, field, cache);
-      return v === undefined ? null : JSON.stringify(v);
-    }
     if (hasPresence && !holder.isSet(field)) return null;
     const value = holder.get(field);
     if (field.fieldKind === "message") {

@@ -1,4 +1,4 @@
-import { create, toBinary } from "@bufbuild/protobuf";
+import { create, toBinary, toJson } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
 import { readSinkConfig } from "../../../runtime/sinks/config.js";
 import { RowRejectedError, compileRowMapper, formatTimestampNs, parseRfc3339Ns, type CellFormat } from "../../../runtime/sinks/row-mapping.js";
@@ -151,5 +151,21 @@ describe("row mapping", () => {
     const m = compileRowMapper(narrow, narrow.sinks[0]!, catalog.find((c) => c.type === sink.eventType)!.schema, "native");
     expect(() => m.mapEvent(searchPerformed(9), meta)).not.toThrow();
     expect(() => m.mapEvent(searchPerformed(10), meta)).toThrow(/more than 1 digits for PAGE_NUMBER/);
+  });
+
+  it("writes each list and map column as toJson writes that field (NaN/Infinity floats, 64-bit as strings, empty as NULL)", () => {
+    const sink = config.sinks.find((s) => s.name === "CLICKSTREAM.SEARCH_PERFORMED")!;
+    const schema = catalog.find((c) => c.type === sink.eventType)!.schema;
+    const m = compileRowMapper(config, sink, schema);
+    const odd = create(schema, { ...searchPerformed(3), relevanceScores: [Number.NaN, Infinity, -Infinity, -0.5], resultStoreIds: [], storeIdByRank: { 7: -5n } });
+    for (const event of [searchPerformed(0), searchPerformed(5), odd]) {
+      const row = m.mapEvent(event as never, meta);
+      const json = toJson(schema, event as never) as Record<string, unknown>;
+      for (const col of sink.columns.filter((c) => ["RESULT_STORE_IDS", "RELEVANCE_SCORES", "STORE_ID_BY_RANK"].includes(c.name))) {
+        const field = schema.fields.find((f) => f.name === col.path[0])!;
+        const expected = json[field.jsonName];
+        expect(row.cells[m.columnNames.indexOf(col.name)], col.name).toBe(expected === undefined ? null : JSON.stringify(expected));
+      }
+    }
   });
 });
