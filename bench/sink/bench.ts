@@ -1,27 +1,33 @@
 /**
- * Sink throughput, one run: rows/s through the whole sink (Kafka → map → batch → staging → MERGE +
+ * Sink throughput, one run: rows/s through the whole sink (Kafka → decode → map → batch → write +
  * high-water, one transaction per batch) into DuckDB and into the Snowflake-protocol server, against
- * a direct bulk INSERT of the same mapped rows with the same driver and batch size (no Kafka, no
- * staging, no MERGE, no offsets).
+ * direct bulk loads of the same mapped rows with the same driver and batch size (no Kafka, no
+ * staging, no de-duplication, no offsets). DuckDB's anchor is the fastest of the driver's bulk
+ * paths measured in the same run (bench/sink/direct-duckdb.ts).
  *
- *   npx tsx bench/sink/bench.ts [--duckdb-rows 20000] [--snowflake-rows 4000] [--batch 1000]
+ * The sink figure is steady state: from the first record the sink fetched to the commit of the
+ * last row (group join excluded; it is printed apart as "with start-up").
+ *
+ *   npx tsx bench/sink/bench.ts [--duckdb-rows 20000] [--snowflake-rows 4000] [--batch 1000] [--only duckdb|snowflake]
  * Needs the broker and fakesnow running (scripts/kafka.sh start, scripts/fakesnow.sh start).
  */
 import os from "node:os";
 import path from "node:path";
-import { mkdtempSync, readFileSync } from "node:fs";
-import { compileRowMapper, type MappedRow } from "../../runtime/sinks/row-mapping.js";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { compileRowMapper, type CellFormat, type MappedRow } from "../../runtime/sinks/row-mapping.js";
 import { startSinks } from "../../runtime/sinks/sink.js";
-import { DuckdbWriter, duckdbCast, duckdbTableDdl } from "../../runtime/sinks/duckdb/writer.js";
+import { DuckdbWriter } from "../../runtime/sinks/duckdb/writer.js";
+import { directAppender, directCastInsert, directDataChunk } from "./direct-duckdb.js";
+import { Instrumentation } from "../../runtime/instrumentation.js";
 import { SnowflakeWriter } from "../../runtime/sinks/snowflake/writer.js";
 import type { SinkConfig, SinkSpec } from "../../runtime/sinks/config.js";
 import type { WarehouseWriter } from "../../runtime/sinks/writer.js";
-import { closeDuckdb, execDuckdb, openDuckdb } from "../../runtime/warehouse/duckdb.js";
 import { connectSnowflake, destroySnowflake, execSnowflake, splitStatements, type SnowflakeSettings } from "../../runtime/warehouse/snowflake.js";
 import { jsonLogger } from "../../runtime/log.js";
+import { uuidv7 } from "../../runtime/uuid7.js";
 import { catalog } from "../../generated/ts/index.js";
 import { searchPerformed } from "../../test/integration/fixtures/sink-events.js";
-import { committedTotal, createTopics, freshConfig, produce, waitUntil } from "../../test/integration/fixtures/sink-setup.js";
+import { createTopics, freshConfig, produce, waitUntil } from "../../test/integration/fixtures/sink-setup.js";
 import { kafkaBrokers } from "../../test/helpers/kafka.js";
 
 function arg(name: string, dflt: number): number {
@@ -31,48 +37,78 @@ function arg(name: string, dflt: number): number {
 const DUCK_ROWS = arg("duckdb-rows", 20_000);
 const SF_ROWS = arg("snowflake-rows", 4_000);
 const BATCH = arg("batch", 1_000);
+const ONLY = process.argv.includes("--only") ? process.argv[process.argv.indexOf("--only") + 1] : undefined;
+/** `--profile FILE`: a CPU profile (.cpuprofile) of the sink's timed section only, and no direct anchors. */
+const PROFILE = process.argv.includes("--profile") ? process.argv[process.argv.indexOf("--profile") + 1] : undefined;
 const work = mkdtempSync(path.join(os.tmpdir(), "evt-bench-sink-"));
 const quiet = jsonLogger({ level: "silent" });
 
-function rowsFor(config: SinkConfig, sink: SinkSpec, n: number): MappedRow[] {
-  const m = compileRowMapper(config, sink, catalog.find((c) => c.type === sink.eventType)!.schema);
-  return Array.from({ length: n }, (_, i) => m.mapEvent(searchPerformed(i), { id: `bench-${i}`, time: "2024-05-06T07:08:09Z", topic: sink.topic, partition: i % 2, offset: String(i >> 1), ingestMs: Date.now() }));
+function rowsFor(config: SinkConfig, sink: SinkSpec, n: number, format: CellFormat = "text"): MappedRow[] {
+  const m = compileRowMapper(config, sink, catalog.find((c) => c.type === sink.eventType)!.schema, format);
+  return Array.from({ length: n }, (_, i) => m.mapEvent(searchPerformed(i), { id: uuidv7(), time: "2024-05-06T07:08:09Z", topic: sink.topic, partition: i % 2, offset: String(i >> 1), ingestMs: Date.now() }));
 }
 
-/** Through the sink: produce first (untimed), then time from start until every offset is committed. */
-async function viaSink(n: number, writer: WarehouseWriter | ((s: SinkSpec) => WarehouseWriter)): Promise<number> {
+async function startProfile(): Promise<{ stop(file: string): Promise<void> }> {
+  const { Session } = await import("node:inspector/promises");
+  const session = new Session();
+  session.connect();
+  await session.post("Profiler.enable");
+  await session.post("Profiler.start");
+  return {
+    async stop(file) {
+      const { profile } = await session.post("Profiler.stop");
+      writeFileSync(file, JSON.stringify(profile));
+      session.disconnect();
+    },
+  };
+}
+
+interface SinkRate {
+  /** First fetched record → last row committed. */
+  readonly steady: number;
+  /** startSinks → last row committed (includes the consumer group join). */
+  readonly withStartUp: number;
+}
+
+/** Through the sink: produce first (untimed), then time until every row's batch is committed in the warehouse. */
+async function viaSink(n: number, writer: WarehouseWriter | ((s: SinkSpec) => WarehouseWriter)): Promise<SinkRate> {
   const { config } = freshConfig(["CLICKSTREAM.SEARCH_PERFORMED"]);
   const sink = config.sinks[0]!;
   await createTopics(config);
   await produce(Array.from({ length: n }, (_, i) => ({ sink, event: searchPerformed(i), partition: i % 2 })));
   const group = `bench-sink-${Date.now()}`;
+  const instrumentation = new Instrumentation();
+  let firstFetch = 0;
+  let rows = 0;
+  let done = 0;
+  instrumentation.on("sink.consumed", () => {
+    firstFetch ||= performance.now();
+  });
+  instrumentation.on("sink.flushed", (e) => {
+    rows += e.payload.rows;
+    if (rows >= n && !done) done = performance.now();
+  });
+  const profiler = PROFILE ? await startProfile() : undefined;
   const started = performance.now();
-  const runner = await startSinks({ config, contracts: catalog, writer, brokers: kafkaBrokers(), groupPrefix: group, batch: { maxRows: BATCH, maxMs: 1_000 }, logger: quiet, kafka: { logLevel: "nothing" } });
-  await waitUntil(async () => (await committedTotal(`${group}.${sink.table}`, sink.topic)) === n, "bench caught up", 900_000);
-  const seconds = (performance.now() - started) / 1000;
+  const runner = await startSinks({ config, contracts: catalog, writer, brokers: kafkaBrokers(), groupPrefix: group, batch: { maxRows: BATCH, maxMs: 1_000 }, logger: quiet, kafka: { logLevel: "nothing" }, instrumentation });
+  await waitUntil(() => done > 0, "bench caught up", 900_000);
+  if (profiler) await profiler.stop(PROFILE!);
   await runner.stop();
-  return n / seconds;
+  return { steady: n / ((done - firstFetch) / 1000), withStartUp: n / ((done - started) / 1000) };
 }
 
-async function directDuckdb(config: SinkConfig, sink: SinkSpec, rows: MappedRow[]): Promise<number> {
-  const h = await openDuckdb(path.join(work, "direct.duckdb"));
-  for (const s of duckdbTableDdl(config, sink)) await execDuckdb(h, s);
-  const cols = [...config.metadataColumns, ...sink.columns];
-  await execDuckdb(h, `CREATE TEMP TABLE stage (${cols.map((c) => `"${c.name}" VARCHAR`).join(", ")})`);
+/** The sink's DuckDB writer alone on the same mapped rows: staging, de-duplication and high-water, one transaction per batch (no Kafka, no decoding). */
+async function writerOnly(file: string, config: SinkConfig, sink: SinkSpec, rows: readonly MappedRow[]): Promise<number> {
+  const w = new DuckdbWriter({ path: file });
+  await w.connect();
+  await w.ensureTables(config, [sink]);
   const started = performance.now();
   for (let i = 0; i < rows.length; i += BATCH) {
-    const app = await h.conn.createAppender("stage", "main", "temp");
-    for (const r of rows.slice(i, i + BATCH)) {
-      for (const c of r.cells) c === null ? app.appendNull() : app.appendVarchar(typeof c === "string" ? c : String(c));
-      app.endRow();
-    }
-    app.flushSync();
-    app.closeSync();
-    await execDuckdb(h, `INSERT INTO "CLICKSTREAM"."SEARCH_PERFORMED" SELECT ${cols.map((c) => duckdbCast(c.kind, c.duckdbType, `"${c.name}"`)).join(", ")} FROM temp.main.stage`);
-    await execDuckdb(h, "DELETE FROM temp.main.stage");
+    const batch = rows.slice(i, i + BATCH);
+    await w.writeBatch(sink, batch, [{ topic: sink.topic, partition: 0, offset: String(i + batch.length - 1) }]);
   }
   const rate = rows.length / ((performance.now() - started) / 1000);
-  closeDuckdb(h);
+  await w.close();
   return rate;
 }
 
@@ -94,24 +130,33 @@ const { config } = freshConfig(["CLICKSTREAM.SEARCH_PERFORMED"]);
 const sink = config.sinks[0]!;
 const db = `BENCH_${Date.now().toString(36).toUpperCase()}`;
 const settings: SnowflakeSettings = { account: "fakesnow", user: "bench", auth: { type: "password", password: "x" }, accessUrl: `http://127.0.0.1:${process.env.EVT_FAKESNOW_PORT ?? 18080}`, database: db, schema: "PUBLIC" };
-{
+if (ONLY !== "duckdb") {
   const conn = await connectSnowflake(settings);
   for (const s of splitStatements(readFileSync("generated/snowflake/tables/CLICKSTREAM.SEARCH_PERFORMED.sql", "utf8"))) await execSnowflake(conn, s);
   await destroySnowflake(conn);
 }
-const results = {
-  duckdb: {
-    rows: DUCK_ROWS,
-    sink: await viaSink(DUCK_ROWS, new DuckdbWriter({ path: path.join(work, "sink.duckdb") })),
-    direct: await directDuckdb(config, sink, rowsFor(config, sink, DUCK_ROWS)),
-  },
-  snowflake: {
-    rows: SF_ROWS,
-    sink: await viaSink(SF_ROWS, () => new SnowflakeWriter({ settings })),
-    direct: await directSnowflake(settings, config, sink, rowsFor(config, sink, SF_ROWS)),
-  },
-};
-for (const [target, r] of Object.entries(results)) {
-  console.log(`${target}: ${r.rows} rows, batch ${BATCH}: sink ${Math.round(r.sink)} rows/s, direct bulk insert ${Math.round(r.direct)} rows/s (sink/direct ${(r.sink / r.direct).toFixed(2)})`);
+const fmt = (x: number) => Math.round(x).toLocaleString("en-US");
+const load = () => os.loadavg().map((x) => x.toFixed(2)).join(" ");
+console.log(`batch ${BATCH}; load average before: ${load()}`);
+if (ONLY !== "snowflake") {
+  const rows = PROFILE ? [] : rowsFor(config, sink, DUCK_ROWS);
+  const direct = {
+    appender: PROFILE ? NaN : await directAppender(path.join(work, "direct-appender.duckdb"), config, sink, rows, BATCH),
+    datachunk: PROFILE ? NaN : await directDataChunk(path.join(work, "direct-chunk.duckdb"), config, sink, rows, BATCH),
+    cast: PROFILE ? NaN : await directCastInsert(path.join(work, "direct-cast.duckdb"), config, sink, rows, BATCH),
+    // the writer's own cell format (native since the typed appender)
+    writer: PROFILE ? NaN : await writerOnly(path.join(work, "writer-only.duckdb"), config, sink, rowsFor(config, sink, DUCK_ROWS, new DuckdbWriter({ path: "" }).cellFormat)),
+  };
+  const through = await viaSink(DUCK_ROWS, new DuckdbWriter({ path: path.join(work, "sink.duckdb") }));
+  const anchor = Math.max(direct.appender, direct.datachunk);
+  console.log(`duckdb: ${DUCK_ROWS} rows: sink ${fmt(through.steady)} rows/s (with start-up ${fmt(through.withStartUp)}); direct: typed appender ${fmt(direct.appender)}, data chunks ${fmt(direct.datachunk)}, VARCHAR stage + cast INSERT ${fmt(direct.cast)}; sink / fastest direct ${(through.steady / anchor).toFixed(2)}`);
+  console.log(`duckdb: the sink's writer alone (no Kafka, no decoding) ${fmt(direct.writer)} rows/s; writer / fastest direct ${(direct.writer / anchor).toFixed(2)}`);
+  console.log(`load average after duckdb: ${load()}`);
+}
+if (ONLY !== "duckdb") {
+  const through = await viaSink(SF_ROWS, () => new SnowflakeWriter({ settings }));
+  const direct = await directSnowflake(settings, config, sink, rowsFor(config, sink, SF_ROWS));
+  console.log(`snowflake (fakesnow): ${SF_ROWS} rows: sink ${fmt(through.steady)} rows/s (with start-up ${fmt(through.withStartUp)}); direct array-bound INSERT … SELECT ${fmt(direct)}; sink / direct ${(through.steady / direct).toFixed(2)}`);
+  console.log(`load average after snowflake: ${load()}`);
 }
 process.exit(0);

@@ -16,14 +16,43 @@ function metaName(config: SinkConfig, source: MetadataColumn["source"]): string 
   return config.metadataColumns.find((c) => c.source === source)!.name;
 }
 
+/** The batch with one row per merge key: its latest record (highest partition offset). */
+function dedupSql(config: SinkConfig, sink: SinkSpec, sourceSelect: string): string {
+  const partition = q(metaName(config, "kafka.partition"));
+  const offset = q(metaName(config, "kafka.offset"));
+  return (
+    `SELECT * FROM (${sourceSelect}) AS b\n` +
+    `  QUALIFY ROW_NUMBER() OVER (PARTITION BY ${sink.mergeKey.map(q).join(", ")} ORDER BY ${partition} DESC, ${offset} DESC) = 1`
+  );
+}
+
+/**
+ * APPEND without MERGE: INSERT the batch's rows whose key the table does not hold yet (an
+ * anti-join). `keyWindow` (single-column keys) bounds the table side to keys between the batch's
+ * smallest and largest — exact, since an equal key lies in that range, and cheap when keys grow
+ * with time (UUIDv7 event ids): DuckDB skips the row groups whose min/max fall outside.
+ */
+export function insertNewSql(
+  config: SinkConfig, sink: SinkSpec, target: string, sourceSelect: string, columns: readonly string[],
+  keyWindow?: { readonly low: string; readonly high: string },
+): string {
+  if (sink.mode !== "APPEND") throw new Error(`insertNewSql: sink ${sink.name} is ${sink.mode}, not APPEND`);
+  const key = sink.mergeKey.map(q);
+  const window = keyWindow && key.length === 1 ? ` WHERE ${key[0]} BETWEEN ${keyWindow.low} AND ${keyWindow.high}` : "";
+  const on = key.map((k) => `t.${k} = s.${k}`).join(" AND ");
+  return (
+    `INSERT INTO ${target} (${columns.map(q).join(", ")})\n` +
+    `SELECT ${columns.map((c) => `s.${q(c)}`).join(", ")} FROM (\n  ${dedupSql(config, sink, sourceSelect)}\n) AS s\n` +
+    `WHERE NOT EXISTS (SELECT 1 FROM (SELECT ${key.join(", ")} FROM ${target}${window}) AS t WHERE ${on})`
+  );
+}
+
 /** `sourceSelect` must produce every table column under its own name. */
 export function mergeBatchSql(config: SinkConfig, sink: SinkSpec, target: string, sourceSelect: string, columns: readonly string[]): string {
   const partition = q(metaName(config, "kafka.partition"));
   const offset = q(metaName(config, "kafka.offset"));
   const key = sink.mergeKey.map(q);
-  const dedup =
-    `SELECT * FROM (${sourceSelect}) AS b\n` +
-    `  QUALIFY ROW_NUMBER() OVER (PARTITION BY ${key.join(", ")} ORDER BY ${partition} DESC, ${offset} DESC) = 1`;
+  const dedup = dedupSql(config, sink, sourceSelect);
   const on = key.map((k) => `t.${k} = s.${k}`).join(" AND ");
   const insert = `WHEN NOT MATCHED THEN INSERT (${columns.map(q).join(", ")}) VALUES (${columns.map((c) => `s.${q(c)}`).join(", ")})`;
   if (sink.mode === "APPEND") {

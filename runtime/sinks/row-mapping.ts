@@ -13,7 +13,10 @@
  *   variant, array                 JSON text (protobuf JSON mapping: int64 as strings, enums by name)
  *
  * Writers turn cells into their dialect (TO_TIMESTAMP_NTZ, PARSE_JSON, TO_BINARY(?, 'HEX') /
- * CAST). Values are never spliced into SQL. A row that cannot fit its table (NULL into NOT NULL,
+ * CAST). Values are never spliced into SQL. A writer whose driver takes typed values (DuckDB's
+ * appender) asks for `native` cells instead, which skip the text round trip: integers and
+ * durations as the proto's own number or bigint, timestamps as bigint epoch nanoseconds, binary
+ * as the bytes; everything else is as above. A row that cannot fit its table (NULL into NOT NULL,
  * VARCHAR(n) or NUMBER(p,0) overflow) is rejected here with the column named, before it can fail a
  * whole batch in the warehouse.
  */
@@ -24,7 +27,10 @@ import { isWrapperDesc } from "@bufbuild/protobuf/wkt";
 import { RuntimeConfigError } from "../errors.js";
 import type { ColumnKind, MetadataColumn, SinkColumn, SinkConfig, SinkSpec } from "./config.js";
 
-export type Cell = string | number | boolean | null;
+export type Cell = string | number | bigint | boolean | Uint8Array | null;
+
+/** `text`: the neutral cells above (Snowflake binds them); `native`: typed values (DuckDB's appender). */
+export type CellFormat = "text" | "native";
 
 /** What the mapper needs from a consumed record besides the decoded event. */
 export interface RecordMeta {
@@ -125,36 +131,41 @@ function hex(bytes: Uint8Array): string {
 export const MIN_TIMESTAMP_SECONDS = -62_135_596_800n;
 export const MAX_TIMESTAMP_SECONDS = 253_402_300_799n;
 
-function timestampCell(ts: ReflectMessage): Cell {
-  const d = ts.desc;
-  const seconds = BigInt(ts.get(d.fields.find((f) => f.name === "seconds")!) as bigint);
-  const nanos = ts.get(d.fields.find((f) => f.name === "nanos")!) as number;
+/** Timestamp and Duration share this shape (protobuf-es local names of `seconds`, `nanos`). */
+interface SecondsNanos {
+  readonly seconds: bigint;
+  readonly nanos: number;
+}
+
+function timestampCell(ts: ReflectMessage, format: CellFormat): Cell {
+  const { seconds, nanos } = ts.message as unknown as SecondsNanos;
   if (seconds < MIN_TIMESTAMP_SECONDS || seconds > MAX_TIMESTAMP_SECONDS || nanos < 0 || nanos > 999_999_999) {
     throw new Error(`timestamp (seconds ${seconds}, nanos ${nanos}) is outside google.protobuf.Timestamp's range 0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999999999Z`);
   }
-  return formatTimestampNs(seconds * NS_PER_S + BigInt(nanos));
+  const ns = BigInt(seconds) * NS_PER_S + BigInt(nanos);
+  return format === "native" ? ns : formatTimestampNs(ns);
 }
 
-function durationCell(du: ReflectMessage): Cell {
-  const d = du.desc;
-  const seconds = du.get(d.fields.find((f) => f.name === "seconds")!) as bigint;
-  const nanos = du.get(d.fields.find((f) => f.name === "nanos")!) as number;
-  return (BigInt(seconds) * NS_PER_S + BigInt(nanos)).toString();
+function durationCell(du: ReflectMessage, format: CellFormat): Cell {
+  const { seconds, nanos } = du.message as unknown as SecondsNanos;
+  const ns = BigInt(seconds) * NS_PER_S + BigInt(nanos);
+  return format === "native" ? ns : ns.toString();
 }
 
 /** A scalar as the cell of `kind`. */
-function scalarCell(kind: ColumnKind, value: unknown, field: DescField): Cell {
+function scalarCell(kind: ColumnKind, value: unknown, field: DescField, format: CellFormat): Cell {
   if (value === undefined || value === null) return null;
   switch (kind) {
     case "number":
     case "duration_ns":
+      if (format === "native" && (typeof value === "bigint" || typeof value === "number")) return value;
       return typeof value === "bigint" ? value.toString() : String(value);
     case "float":
       return Number(value);
     case "boolean":
       return Boolean(value);
     case "binary":
-      return hex(value as Uint8Array);
+      return format === "native" ? (value as Uint8Array) : hex(value as Uint8Array);
     case "enum_name": {
       const e = field.enum;
       return e?.values.find((v) => v.number === value)?.name ?? String(value);
@@ -210,7 +221,60 @@ function fieldJson(holder: ReflectMessage, field: DescField, cache: JsonCache): 
   }
 }
 
-function compileColumn(schema: DescMessage, col: SinkColumn, where: string): Accessor {
+/** Writes one list item or map value as protobuf-es's toJson does (proto3 JSON mapping). */
+function itemJsonWriter(field: DescField & { fieldKind: "list" | "map" }): (v: unknown) => unknown {
+  const kind = field.fieldKind === "list" ? field.listKind : field.mapKind;
+  if (kind === "message") {
+    const desc = field.message!;
+    return (v) => toJson(desc, v as never);
+  }
+  if (kind === "enum") {
+    const e = field.enum!;
+    if (e.typeName === "google.protobuf.NullValue") return () => null;
+    // an unknown value is written as its number, like toJson
+    return (v) => {
+      const value = e.value[v as number] as { jsonName?: string; name: string } | undefined;
+      return value ? (value.jsonName ?? value.name) : v;
+    };
+  }
+  switch (field.scalar) {
+    case ScalarType.FLOAT: case ScalarType.DOUBLE:
+      return (v) => (Number.isNaN(v) ? "NaN" : v === Infinity ? "Infinity" : v === -Infinity ? "-Infinity" : v);
+    case ScalarType.INT64: case ScalarType.SINT64: case ScalarType.SFIXED64: case ScalarType.UINT64: case ScalarType.FIXED64:
+      return (v) => String(v);
+    case ScalarType.BYTES:
+      return (v) => Buffer.from((v as Uint8Array).buffer, (v as Uint8Array).byteOffset, (v as Uint8Array).byteLength).toString("base64");
+    default: // 32-bit integers, bool, string: as they are
+      return (v) => v;
+  }
+}
+
+/**
+ * The JSON of a list or map field on its own (undefined when empty, as toJson omits it), without
+ * converting the whole message: its other fields (timestamps, nested messages) would be formatted
+ * for nothing.
+ */
+function listOrMapJson(field: DescField & { fieldKind: "list" | "map" }): (holder: ReflectMessage) => unknown {
+  const item = itemJsonWriter(field);
+  const key = field.localName;
+  if (field.fieldKind === "list") {
+    return (holder) => {
+      const items = (holder.message as unknown as Record<string, readonly unknown[]>)[key]!;
+      return items.length === 0 ? undefined : items.map((v) => item(v));
+    };
+  }
+  return (holder) => {
+    const entries = (holder.message as unknown as Record<string, Record<string, unknown>>)[key]!;
+    const keys = Object.keys(entries);
+    if (keys.length === 0) return undefined;
+    const json: Record<string, unknown> = {};
+    // defineProperty: a "__proto__" key must become an own property, as toJson makes it
+    for (const k of keys) Object.defineProperty(json, k, { value: item(entries[k]), enumerable: true, writable: true, configurable: true });
+    return json;
+  };
+}
+
+function compileColumn(schema: DescMessage, col: SinkColumn, where: string, format: CellFormat): Accessor {
   // every step but the last must be a singular message field
   const parents: DescField[] = [];
   let desc = schema;
@@ -233,16 +297,20 @@ function compileColumn(schema: DescMessage, col: SinkColumn, where: string): Acc
 
   const field = fieldByName(desc, last, where);
   const kind = col.kind;
+  if (field.fieldKind === "list" || field.fieldKind === "map") {
+    if (kind !== "variant" && kind !== "array") throw new RuntimeConfigError(`${where}: kind ${kind} on a ${field.fieldKind} field`);
+    const json = listOrMapJson(field);
+    return (root) => {
+      const holder = walk(root, parents);
+      const v = holder && json(holder);
+      return v === undefined ? null : JSON.stringify(v);
+    };
+  }
   return (root, cache) => {
     const holder = walk(root, parents);
     if (!holder) return null;
     // proto3 implicit-presence scalars are always "set" (0, "", false): read them regardless
     const hasPresence = field.fieldKind === "message" || field.oneof !== undefined || field.presence !== 2;
-    if (field.fieldKind === "list" || field.fieldKind === "map") {
-      if (kind !== "variant" && kind !== "array") throw new RuntimeConfigError(`${where}: kind ${kind} on a ${field.fieldKind} field`);
-      const v = fieldJson(holder, field, cache);
-      return v === undefined ? null : JSON.stringify(v);
-    }
     if (hasPresence && !holder.isSet(field)) return null;
     const value = holder.get(field);
     if (field.fieldKind === "message") {
@@ -250,33 +318,34 @@ function compileColumn(schema: DescMessage, col: SinkColumn, where: string): Acc
       const type = field.message.typeName;
       if ((col.wrapper || isWrapperDesc(field.message)) && kind !== "variant") {
         const inner = field.message.fields[0]!;
-        return scalarCell(kind, msg.get(inner), inner);
+        return scalarCell(kind, msg.get(inner), inner, format);
       }
-      if (kind === "timestamp") return timestampCell(msg);
-      if (kind === "duration_ns") return durationCell(msg);
+      if (kind === "timestamp") return timestampCell(msg, format);
+      if (kind === "duration_ns") return durationCell(msg, format);
       if (kind === "variant" || kind === "array") return JSON.stringify(toJson(msg.desc, msg.message as never));
       throw new RuntimeConfigError(`${where}: kind ${kind} on message field of type ${type}`);
     }
     if (kind === "variant" || kind === "array") return JSON.stringify(fieldJson(holder, field, cache) ?? null);
-    if (field.fieldKind === "scalar" && field.scalar === ScalarType.BYTES && kind === "binary") return hex(value as Uint8Array);
-    return scalarCell(kind, value, field);
+    if (field.fieldKind === "scalar" && field.scalar === ScalarType.BYTES && kind === "binary") return format === "native" ? (value as Uint8Array) : hex(value as Uint8Array);
+    return scalarCell(kind, value, field, format);
   };
 }
 
-function metadataAccessor(col: MetadataColumn): (meta: RecordMeta) => Cell {
+function metadataAccessor(col: MetadataColumn, format: CellFormat): (meta: RecordMeta) => Cell {
+  const ts = format === "native" ? (ns: bigint) => ns : formatTimestampNs;
   switch (col.source) {
     case "ce_id": return (m) => m.id;
     case "ce_source": return (m) => m.source ?? null;
     case "evt_schema": return (m) => m.schema ?? null;
     case "kafka.topic": return (m) => m.topic;
-    case "kafka.partition": return (m) => String(m.partition);
+    case "kafka.partition": return format === "native" ? (m) => m.partition : (m) => String(m.partition);
     case "kafka.offset": return (m) => m.offset;
     case "ce_time": return (m) => {
       const ns = m.time === undefined ? undefined : parseRfc3339Ns(m.time);
       const inRange = ns !== undefined && ns >= MIN_TIMESTAMP_SECONDS * NS_PER_S && ns < (MAX_TIMESTAMP_SECONDS + 1n) * NS_PER_S;
-      return inRange ? formatTimestampNs(ns) : null;
+      return inRange ? ts(ns) : null;
     };
-    case "ingest_time": return (m) => formatTimestampNs(BigInt(m.ingestMs) * 1_000_000n);
+    case "ingest_time": return (m) => ts(BigInt(m.ingestMs) * 1_000_000n);
   }
 }
 
@@ -295,7 +364,13 @@ function limitCheck(name: string, sqlType: string, kind: ColumnKind): ((cell: Ce
   const number = /^NUMBER\((\d+),\s*0\)$/i.exec(sqlType);
   if (number && (kind === "number" || kind === "duration_ns")) {
     const p = Number(number[1]);
+    const bound = 10n ** BigInt(p);
     return (cell) => {
+      if (typeof cell === "number" || typeof cell === "bigint") {
+        // native cells: compare with 10^p instead of counting digits
+        const v = BigInt(cell);
+        return v >= bound || v <= -bound ? `value ${cell} has more than ${p} digits for ${name} ${sqlType}` : undefined;
+      }
       if (typeof cell !== "string") return undefined;
       const digits = cell.startsWith("-") ? cell.length - 1 : cell.length;
       return digits > p ? `value ${cell} has more than ${p} digits for ${name} ${sqlType}` : undefined;
@@ -304,17 +379,17 @@ function limitCheck(name: string, sqlType: string, kind: ColumnKind): ((cell: Ce
   return undefined;
 }
 
-export function compileRowMapper(config: SinkConfig, sink: SinkSpec, schema: DescMessage): RowMapper {
+export function compileRowMapper(config: SinkConfig, sink: SinkSpec, schema: DescMessage, format: CellFormat = "text"): RowMapper {
   if (schema.typeName !== sink.eventType) {
     throw new RuntimeConfigError(`sink ${sink.name}: schema ${schema.typeName} is not the sink's event type ${sink.eventType}`, { context: { sink: sink.name } });
   }
-  const meta = config.metadataColumns.map((c) => ({ c, get: metadataAccessor(c), check: limitCheck(c.name, c.sqlType, c.kind) }));
+  const meta = config.metadataColumns.map((c) => ({ c, get: metadataAccessor(c, format), check: limitCheck(c.name, c.sqlType, c.kind) }));
   const cols: CompiledColumn[] = sink.columns.map((c) => ({
     name: c.name,
     kind: c.kind,
     nullable: c.nullable,
     check: limitCheck(c.name, c.sqlType, c.kind),
-    get: compileColumn(schema, c, `sink ${sink.name} column ${c.name}`),
+    get: compileColumn(schema, c, `sink ${sink.name} column ${c.name}`, format),
   }));
   const columnNames = [...config.metadataColumns.map((c) => c.name), ...cols.map((c) => c.name)];
   const columnKinds = [...config.metadataColumns.map((c) => c.kind), ...cols.map((c) => c.kind)];

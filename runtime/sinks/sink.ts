@@ -35,7 +35,7 @@ import { createDeadLetterWriter, type DeadLetterWriter } from "../kafka/dlq.js";
 import { H, headerString } from "../kafka/headers.js";
 import { isWarehouseError } from "../warehouse/errors.js";
 import type { SinkBatch, SinkConfig, SinkSpec } from "./config.js";
-import { RowRejectedError, compileRowMapper, parseRfc3339Ns, type MappedRow, type RowMapper } from "./row-mapping.js";
+import { RowRejectedError, compileRowMapper, parseRfc3339Ns, type CellFormat, type MappedRow, type RowMapper } from "./row-mapping.js";
 import type { PartitionOffset, WarehouseWriter } from "./writer.js";
 import { recordsBehind, type PartitionBehind } from "../metrics/behind.js";
 
@@ -114,7 +114,9 @@ export async function startSinks(options: SinkRunnerOptions): Promise<SinkRunner
   const instrumentation = options.instrumentation ?? new Instrumentation();
   const log = options.logger ?? jsonLogger({ level: "info", base: { component: "evt-sink" } });
   const client = options.client ?? clientFrom(options, log);
-  const mappers = compileMappers(options, sinks);
+  const writers = new Map<string, WarehouseWriter>();
+  for (const sink of sinks) writers.set(sink.name, typeof options.writer === "function" ? options.writer(sink) : options.writer);
+  const mappers = compileMappers(options, sinks, (s) => writers.get(s.name)!.cellFormat ?? "text");
   const ownStop = options.stop === undefined;
   const stop = options.stop ?? stopControl({ graceMs: options.stopGraceMs ?? 20_000, signals: options.handleSignals ?? false });
   const phase = stop.phase;
@@ -127,8 +129,6 @@ export async function startSinks(options: SinkRunnerOptions): Promise<SinkRunner
   let fatal: unknown;
   let consuming = false;
 
-  const writers = new Map<string, WarehouseWriter>();
-  for (const sink of sinks) writers.set(sink.name, typeof options.writer === "function" ? options.writer(sink) : options.writer);
   const distinctWriters = [...new Set(writers.values())];
   const admin = client.admin();
   const dlqProducer = client.producer({ idempotent: true });
@@ -228,13 +228,13 @@ function workerDeps(
 }
 
 /** Compiles every mapping first: a sink config that does not match the contracts fails before consuming. */
-function compileMappers(options: SinkRunnerOptions, sinks: readonly SinkSpec[]): Map<string, RowMapper> {
+function compileMappers(options: SinkRunnerOptions, sinks: readonly SinkSpec[], formatOf: (s: SinkSpec) => CellFormat): Map<string, RowMapper> {
   const schemaOf = options.schemaOf ?? ((t: string) => options.contracts?.find((c) => c.type === t)?.schema);
   const mappers = new Map<string, RowMapper>();
   for (const sink of sinks) {
     const schema = schemaOf(sink.eventType);
     if (!schema) throw new RuntimeConfigError(`sink ${sink.name}: no contract schema for ${sink.eventType} (pass the generated catalog)`, { context: { sink: sink.name } });
-    mappers.set(sink.name, compileRowMapper(options.config, sink, schema));
+    mappers.set(sink.name, compileRowMapper(options.config, sink, schema, formatOf(sink)));
   }
   return mappers;
 }
@@ -287,6 +287,8 @@ class SinkWorker {
   private positioned = new Set<number>();
   private stopping = false;
   private failed = false;
+  /** A batch was given up by a stop: later batches are not written either (restart re-reads them). */
+  private abandoned = false;
   private readonly counters = { rowsWritten: 0, batches: 0, deadLettered: 0, retries: 0 };
 
   constructor(private readonly d: WorkerDeps) {}
@@ -411,7 +413,12 @@ class SinkWorker {
       // advances the fetch position only (no auto-commit): the record is held in the buffer now
       control.resolveOffset(rec.offset);
       if (this.rows.length >= this.d.batch.maxRows || this.bytes >= this.d.batch.maxBytes) {
-        await this.flush(); // backpressure: the fetcher waits for the warehouse
+        // pipelined: this batch is written while the next one fills (DuckDB and Snowflake work off
+        // the JS thread); backpressure: the fetcher waits until the batch before it is written,
+        // so at most one batch is in flight beside the buffer
+        const previous = this.flushing;
+        void this.flush();
+        await previous;
         if (this.failed) return;
       }
       if (Date.now() - lastBeat > 1_000) {
@@ -457,9 +464,16 @@ class SinkWorker {
     });
   }
 
-  /** Writes what is buffered; concurrent calls queue behind each other. */
+  /**
+   * Takes what is buffered now and writes it after the batches taken before it (one at a time, in
+   * order: each partition's high-water only moves forward). Resolves when this batch is written.
+   */
   flush(): Promise<void> {
-    const run = this.flushing.then(() => this.flushNow());
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.rows.length === 0 && this.rejects.length === 0 && this.pendingOffsets.size === 0) return this.flushing;
+    const taken = this.takeBuffer();
+    const run = this.flushing.then(() => this.writeTaken(taken));
     this.flushing = run.catch(() => {});
     return run;
   }
@@ -479,11 +493,9 @@ class SinkWorker {
     return taken;
   }
 
-  private async flushNow(): Promise<void> {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    if (this.failed || (this.rows.length === 0 && this.rejects.length === 0 && this.pendingOffsets.size === 0)) return;
-    const { rows, rejects, offsets, bytes } = this.takeBuffer();
+  private async writeTaken({ rows, rejects, offsets, bytes }: ReturnType<SinkWorker["takeBuffer"]>): Promise<void> {
+    // after a failed or abandoned batch nothing later may be written: its high-water would cover the lost rows
+    if (this.failed || this.abandoned) return;
     const started = Date.now();
     try {
       for (const r of rejects) await this.deadLetter(r.record, r.reason);
@@ -495,6 +507,7 @@ class SinkWorker {
       await this.commitKafkaOffsets(offsets);
     } catch (e) {
       if (isStopRequestedError(e)) {
+        this.abandoned = true;
         this.d.log.warn("stopped before the batch was written; it stays uncommitted and is re-read from the warehouse high-water on restart", { sink: this.d.sink.name, rows: rows.length, offsets });
         return;
       }

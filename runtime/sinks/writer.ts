@@ -5,7 +5,7 @@
  * transaction or not at all, so the warehouse alone says how far a sink got.
  */
 import type { SinkConfig, SinkSpec } from "./config.js";
-import type { MappedRow } from "./row-mapping.js";
+import type { CellFormat, MappedRow } from "./row-mapping.js";
 
 export interface PartitionOffset {
   readonly topic: string;
@@ -21,6 +21,8 @@ export interface WriteResult {
 
 export interface WarehouseWriter {
   readonly target: "snowflake" | "duckdb";
+  /** The cells writeBatch takes (row-mapping.ts); default `text`. */
+  readonly cellFormat?: CellFormat;
   /** Opens the session; idempotent, and the way to recover after a transient error. */
   connect(): Promise<void>;
   /** Creates what the sink itself owns (offsets table, staging) and checks/creates the targets. */

@@ -7,6 +7,8 @@ import { loadOptionalPeer } from "../optional-peer.js";
 import { classifyDuckdbError } from "./errors.js";
 
 export interface DuckdbHandle {
+  /** The driver module (value constructors such as DuckDBTimestampValue for the appender). */
+  readonly api: typeof import("@duckdb/node-api");
   readonly instance: DuckDBInstance;
   readonly conn: DuckDBConnection;
   readonly path: string;
@@ -17,14 +19,14 @@ let driver: Promise<typeof import("@duckdb/node-api")> | undefined;
 
 export async function openDuckdb(path: string): Promise<DuckdbHandle> {
   driver ??= loadOptionalPeer("@duckdb/node-api", "the DuckDB warehouse", () => import("@duckdb/node-api"));
-  const { DuckDBInstance } = await driver.catch((e: unknown) => {
+  const api = await driver.catch((e: unknown) => {
     driver = undefined;
     throw e;
   });
   try {
-    const instance = await DuckDBInstance.create(path);
+    const instance = await api.DuckDBInstance.create(path);
     const conn = await instance.connect();
-    return { instance, conn, path };
+    return { api, instance, conn, path };
   } catch (e) {
     throw classifyDuckdbError(e, `open ${path}`);
   }

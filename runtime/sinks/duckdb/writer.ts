@@ -5,15 +5,18 @@
  *   `createTables` (default true: the sink tables are created from the sink config's `duckdbType`s,
  *   the same DDL `evt generate` writes to generated/duckdb/tables/).
  * writeBatch, one transaction (the writer serialises batches: one DuckDB connection, one
- *   transaction at a time): BEGIN; append the cells as text into a per-connection TEMP staging
- *   table (DuckDB's appender, no SQL text per value); MERGE into the target from the de-duplicated
- *   stage with CASTs (TIMESTAMP_NS, HUGEINT, unhex → BLOB, JSON, JSON → LIST); MERGE the high-water
- *   offsets; DELETE the stage; COMMIT — or ROLLBACK and a classified WarehouseError.
+ *   transaction at a time): BEGIN; append the cells into a per-connection TEMP staging table with
+ *   DuckDB's appender, typed where the appender has a native call for the column's type, text +
+ *   CAST otherwise (stage-columns.ts); APPEND: INSERT the de-duplicated stage's rows whose event id
+ *   the table lacks, the table side bounded to the batch's id range; UPSERT: MERGE, latest offset
+ *   wins; MERGE the high-water offsets; DELETE the stage; COMMIT — or ROLLBACK and a classified
+ *   WarehouseError.
  */
 import { formatTimestampNs } from "../row-mapping.js";
-import type { Cell, MappedRow } from "../row-mapping.js";
-import { tableColumns, type ColumnKind, type SinkConfig, type SinkSpec } from "../config.js";
-import { mergeBatchSql, offsetBinds, offsetsTableDdl, upsertOffsetsSql } from "../merge-sql.js";
+import type { MappedRow } from "../row-mapping.js";
+import { tableColumns, type SinkConfig, type SinkSpec } from "../config.js";
+import { insertNewSql, mergeBatchSql, offsetBinds, offsetsTableDdl, upsertOffsetsSql } from "../merge-sql.js";
+import { stageColumns, type StageColumn } from "./stage-columns.js";
 import {
   CONTROL_SCHEMA, OFFSETS_TABLE, qualified, quoteIdent as q, splitTable, type FreshnessColumns, type NewestRows, type PartitionOffset, type WarehouseWriter, type WriteResult,
 } from "../writer.js";
@@ -28,17 +31,6 @@ export interface DuckdbWriterOptions {
 
 const OFFSET_TYPES = { partition: "INTEGER", offset: "BIGINT", timestamp: (p: string) => `CAST(${p} AS TIMESTAMP_NS)` };
 
-/** Text cell → column type. */
-export function duckdbCast(kind: ColumnKind, duckdbType: string, expr: string): string {
-  switch (kind) {
-    case "varchar": case "enum_name": case "oneof_case": return expr;
-    case "binary": return `unhex(${expr})`;
-    case "variant": return `CAST(${expr} AS JSON)`;
-    case "array": return `CAST(CAST(${expr} AS JSON) AS ${duckdbType})`;
-    default: return `CAST(${expr} AS ${duckdbType})`;
-  }
-}
-
 /** DDL of one sink table in DuckDB's dialect (also what compiler/emit/duckdb writes). */
 export function duckdbTableDdl(config: SinkConfig, sink: SinkSpec): string[] {
   const [schema, table] = splitTable(sink.table);
@@ -48,19 +40,19 @@ export function duckdbTableDdl(config: SinkConfig, sink: SinkSpec): string[] {
   return [`CREATE SCHEMA IF NOT EXISTS ${q(schema)}`, `CREATE TABLE IF NOT EXISTS ${qualified(schema, table)} (\n${cols}\n)`];
 }
 
-function textOf(cell: Cell): string | null {
-  if (cell === null) return null;
-  if (typeof cell === "string") return cell;
-  if (typeof cell === "boolean") return cell ? "true" : "false";
-  return String(cell); // NaN, Infinity, -Infinity cast back exactly; finite numbers round-trip
+interface Stage {
+  readonly name: string;
+  readonly columns: readonly StageColumn[];
 }
 
 export class DuckdbWriter implements WarehouseWriter {
   readonly target = "duckdb" as const;
+  /** The appender takes typed values: no text round trip for numbers, timestamps, bytes. */
+  readonly cellFormat = "native" as const;
   private handle: DuckdbHandle | undefined;
   private config: SinkConfig | undefined;
   private readonly offsetsTable: string;
-  private readonly stages = new Map<string, string>();
+  private readonly stages = new Map<string, Stage>();
   /** One transaction at a time on the one connection. */
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -105,11 +97,13 @@ export class DuckdbWriter implements WarehouseWriter {
     });
   }
 
-  private async stageFor(h: DuckdbHandle, sink: SinkSpec, columns: readonly string[]): Promise<string> {
+  /** The per-connection TEMP staging table of a sink, typed column by column (stage-columns.ts). */
+  private async stageFor(h: DuckdbHandle, config: SinkConfig, sink: SinkSpec): Promise<Stage> {
     let stage = this.stages.get(sink.name);
     if (!stage) {
-      stage = `evt_stage_${sink.table.replace(/[^A-Za-z0-9]/g, "_").toLowerCase()}`;
-      await execDuckdb(h, `CREATE OR REPLACE TEMP TABLE ${q(stage)} (${columns.map((c) => `${q(c)} VARCHAR`).join(", ")})`);
+      const columns = stageColumns(tableColumns(config, sink), (micros) => new h.api.DuckDBTimestampValue(micros));
+      stage = { name: `evt_stage_${sink.table.replace(/[^A-Za-z0-9]/g, "_").toLowerCase()}`, columns };
+      await execDuckdb(h, `CREATE OR REPLACE TEMP TABLE ${q(stage.name)} (${columns.map((c) => `${q(c.name)} ${c.stageType}`).join(", ")})`);
       this.stages.set(sink.name, stage);
     }
     return stage;
@@ -120,36 +114,18 @@ export class DuckdbWriter implements WarehouseWriter {
       const config = this.config;
       if (!config) throw new WarehouseError("writeBatch before ensureTables", "fatal");
       const h = await this.h();
-      const cols = tableColumns(config, sink);
-      const names = cols.map((c) => c.name);
-      const stage = await this.stageFor(h, sink, names);
+      const stage = await this.stageFor(h, config, sink);
+      const staged = `temp.main.${q(stage.name)}`;
       await execDuckdb(h, "BEGIN TRANSACTION");
       try {
         let written = 0;
         if (rows.length > 0) {
-          const appender = await h.conn.createAppender(stage, "main", "temp");
-          try {
-            for (const r of rows) {
-              for (const cell of r.cells) {
-                const t = textOf(cell);
-                if (t === null) appender.appendNull();
-                else appender.appendVarchar(t);
-              }
-              appender.endRow();
-            }
-            appender.flushSync();
-          } catch (e) {
-            throw classifyDuckdbError(e, `append to staging of ${sink.table}`);
-          } finally {
-            appender.closeSync();
-          }
-          const source = `SELECT ${cols.map((c) => `${duckdbCast(c.kind, c.duckdbType, q(c.name))} AS ${q(c.name)}`).join(", ")} FROM temp.main.${q(stage)}`;
-          const [schema, table] = splitTable(sink.table);
-          const res = await h.conn.run(mergeBatchSql(config, sink, qualified(schema, table), source, names)).catch((e: unknown) => {
-            throw classifyDuckdbError(e, `MERGE INTO ${sink.table}`);
+          await appendRows(h, stage, rows, sink);
+          const res = await h.conn.run(this.batchSql(config, sink, stage)).catch((e: unknown) => {
+            throw classifyDuckdbError(e, `${sink.mode === "APPEND" ? "INSERT" : "MERGE"} INTO ${sink.table}`);
           });
           written = Number(res.rowsChanged);
-          await execDuckdb(h, `DELETE FROM temp.main.${q(stage)}`);
+          await execDuckdb(h, `DELETE FROM ${staged}`);
         }
         if (offsets.length > 0) {
           const now = formatTimestampNs(BigInt(Date.now()) * 1_000_000n);
@@ -160,10 +136,22 @@ export class DuckdbWriter implements WarehouseWriter {
       } catch (e) {
         await h.conn.run("ROLLBACK").catch(() => {});
         // the stage may hold this batch's rows if the failure came before the DELETE
-        await h.conn.run(`DELETE FROM temp.main.${q(stage)}`).catch(() => {});
+        await h.conn.run(`DELETE FROM ${staged}`).catch(() => {});
         throw e;
       }
     });
+  }
+
+  /** APPEND: an anti-join INSERT over the batch's event-id window; UPSERT: MERGE, latest offset wins. */
+  private batchSql(config: SinkConfig, sink: SinkSpec, stage: Stage): string {
+    const staged = `temp.main.${q(stage.name)}`;
+    const source = `SELECT ${stage.columns.map((c) => `${c.select} AS ${q(c.name)}`).join(", ")} FROM ${staged}`;
+    const [schema, table] = splitTable(sink.table);
+    const names = stage.columns.map((c) => c.name);
+    if (sink.mode === "UPSERT") return mergeBatchSql(config, sink, qualified(schema, table), source, names);
+    const key = sink.mergeKey.length === 1 ? stage.columns.find((c) => c.name === sink.mergeKey[0]) : undefined;
+    const window = key ? { low: `(SELECT min(${key.select}) FROM ${staged})`, high: `(SELECT max(${key.select}) FROM ${staged})` } : undefined;
+    return insertNewSql(config, sink, qualified(schema, table), source, names, window);
   }
 
   readHighWater(sink: SinkSpec): Promise<Map<number, bigint>> {
@@ -192,5 +180,34 @@ export class DuckdbWriter implements WarehouseWriter {
     const h = this.handle;
     this.handle = undefined;
     if (h) closeDuckdb(h);
+  }
+}
+
+/** Appends the batch to the stage through DuckDB's appender, one typed call per value. */
+async function appendRows(h: DuckdbHandle, stage: Stage, rows: readonly MappedRow[], sink: SinkSpec): Promise<void> {
+  const appender = await h.conn.createAppender(stage.name, "main", "temp");
+  const cols = stage.columns;
+  try {
+    for (const r of rows) {
+      const cells = r.cells;
+      for (let i = 0; i < cells.length; i++) {
+        const cell = cells[i];
+        if (cell === null || cell === undefined) appender.appendNull();
+        else cols[i]!.append(appender, cell);
+      }
+      appender.endRow();
+    }
+    appender.flushSync();
+    appender.closeSync();
+  } catch (e) {
+    // a value that did not fit leaves a half row: drop what the appender holds so closing cannot
+    // fail over it (rows it flushed already are deleted with the stage by the caller)
+    try {
+      appender.clear();
+      appender.closeSync();
+    } catch {
+      // the appender is unusable either way; the first error is the one to report
+    }
+    throw classifyDuckdbError(e, `append to staging of ${sink.table}`);
   }
 }

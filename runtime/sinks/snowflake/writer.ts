@@ -14,7 +14,7 @@
  * a new one (a server restart invalidates sessions).
  */
 import { formatTimestampNs } from "../row-mapping.js";
-import type { MappedRow } from "../row-mapping.js";
+import type { Cell, MappedRow } from "../row-mapping.js";
 import { tableColumns, type ColumnKind, type SinkConfig, type SinkSpec } from "../config.js";
 import { mergeBatchSql, offsetBinds, offsetsTableDdl, upsertOffsetsSql } from "../merge-sql.js";
 import {
@@ -45,8 +45,11 @@ function convert(kind: ColumnKind, sqlType: string): string {
 }
 
 /** Cells → binds: text for numbers (exact), text for floats (NaN/inf survive), booleans as such. */
-function bindOf(cell: string | number | boolean | null): string | boolean | null {
+function bindOf(cell: Cell): string | boolean | null {
   if (cell === null || typeof cell === "string" || typeof cell === "boolean") return cell;
+  // the writer asks for text cells; these two are native forms, kept exact should one arrive
+  if (typeof cell === "bigint") return cell.toString();
+  if (cell instanceof Uint8Array) return Buffer.from(cell.buffer, cell.byteOffset, cell.byteLength).toString("hex");
   if (Number.isNaN(cell)) return "NaN";
   if (cell === Infinity) return "inf";
   if (cell === -Infinity) return "-inf";

@@ -1,7 +1,7 @@
-import { create, toBinary } from "@bufbuild/protobuf";
+import { create, toBinary, toJson } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
 import { readSinkConfig } from "../../../runtime/sinks/config.js";
-import { RowRejectedError, compileRowMapper, formatTimestampNs, parseRfc3339Ns } from "../../../runtime/sinks/row-mapping.js";
+import { RowRejectedError, compileRowMapper, formatTimestampNs, parseRfc3339Ns, type CellFormat } from "../../../runtime/sinks/row-mapping.js";
 import { catalog } from "../../../generated/ts/index.js";
 import { OrderPlacedSchema } from "../../../generated/ts/orders/v1/orders_pb.js";
 import { deliveryAssigned, deliveryCompleted, orderStatusChanged, searchPerformed } from "../../integration/fixtures/sink-events.js";
@@ -12,10 +12,10 @@ const meta = { id: "0190e0f0-0000-7000-8000-000000000001", type: "", time: "2024
 /** The meta of a record of `type` (mapRecord requires ce_type). */
 const metaOf = (type: string) => ({ ...meta, type });
 
-function rowOf(sinkName: string, event: unknown): Record<string, unknown> {
+function rowOf(sinkName: string, event: unknown, format: CellFormat = "text"): Record<string, unknown> {
   const sink = config.sinks.find((s) => s.name === sinkName)!;
   const schema = catalog.find((c) => c.type === sink.eventType)!.schema;
-  const m = compileRowMapper(config, sink, schema);
+  const m = compileRowMapper(config, sink, schema, format);
   const row = m.mapEvent(event as never, meta);
   return Object.fromEntries(m.columnNames.map((n, i) => [n, row.cells[i]]));
 }
@@ -129,5 +129,43 @@ describe("row mapping", () => {
     }
     // an out-of-range ce_time is no event time (NULL), not a rejected row
     expect(m.mapEvent(at(1n), { ...meta, time: "10000-01-01T00:00:00Z" }).cells[m.columnNames.indexOf("EVT_EVENT_TIME")]).toBeNull();
+  });
+
+  it("native cells (DuckDB's appender) carry the typed values: bigint nanoseconds, the proto's numbers, bytes; the rest as text", () => {
+    const r = rowOf("CLICKSTREAM.SEARCH_PERFORMED", searchPerformed(2), "native");
+    expect(r.QUERY_FINGERPRINT).toBe(18446744073709551613n);
+    expect(r.PREVIOUS_QUERY_FINGERPRINT).toBe(2n);
+    expect(r.RESULT_COUNT).toBe(4_000_000_000);
+    expect(r.PAGE_NUMBER).toBe(2);
+    expect(r.LATENCY).toBe(1_500_000_002n);
+    expect(r.SEARCHED_AT).toBe(parseRfc3339Ns("2024-05-06T07:08:11.123456789Z"));
+    expect(r.EVT_EVENT_TIME).toBe(parseRfc3339Ns("2024-05-06T07:08:09.987654321Z"));
+    expect(r.EVT_INGESTED_AT).toBe(1_700_000_000_000n * 1_000_000n);
+    expect(r.EVT_PARTITION).toBe(3);
+    expect(r.SORT_ORDER).toBe("SORT_ORDER_RATING");
+    expect(JSON.parse(r.RESULT_STORE_IDS as string)).toEqual(["store-2", "store-x"]);
+    expect(rowOf("DELIVERIES.DELIVERY_COMPLETED", deliveryCompleted(2), "native").PROOF_PHOTO_JPEG).toEqual(new Uint8Array([0xff, 0xd8, 2, 0]));
+    // the same checks hold on native values: NUMBER(p,0) bounds by value
+    const sink = config.sinks.find((s) => s.name === "CLICKSTREAM.SEARCH_PERFORMED")!;
+    const narrow = { ...config, sinks: [{ ...sink, columns: sink.columns.map((c) => (c.name === "PAGE_NUMBER" ? { ...c, sqlType: "NUMBER(1,0)" } : c)) }] };
+    const m = compileRowMapper(narrow, narrow.sinks[0]!, catalog.find((c) => c.type === sink.eventType)!.schema, "native");
+    expect(() => m.mapEvent(searchPerformed(9), meta)).not.toThrow();
+    expect(() => m.mapEvent(searchPerformed(10), meta)).toThrow(/more than 1 digits for PAGE_NUMBER/);
+  });
+
+  it("writes each list and map column as toJson writes that field (NaN/Infinity floats, 64-bit as strings, empty as NULL)", () => {
+    const sink = config.sinks.find((s) => s.name === "CLICKSTREAM.SEARCH_PERFORMED")!;
+    const schema = catalog.find((c) => c.type === sink.eventType)!.schema;
+    const m = compileRowMapper(config, sink, schema);
+    const odd = create(schema, { ...searchPerformed(3), relevanceScores: [Number.NaN, Infinity, -Infinity, -0.5], resultStoreIds: [], storeIdByRank: { 7: -5n } });
+    for (const event of [searchPerformed(0), searchPerformed(5), odd]) {
+      const row = m.mapEvent(event as never, meta);
+      const json = toJson(schema, event as never) as Record<string, unknown>;
+      for (const col of sink.columns.filter((c) => ["RESULT_STORE_IDS", "RELEVANCE_SCORES", "STORE_ID_BY_RANK"].includes(c.name))) {
+        const field = schema.fields.find((f) => f.name === col.path[0])!;
+        const expected = json[field.jsonName];
+        expect(row.cells[m.columnNames.indexOf(col.name)], col.name).toBe(expected === undefined ? null : JSON.stringify(expected));
+      }
+    }
   });
 });
