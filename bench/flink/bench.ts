@@ -19,7 +19,7 @@ import { loadConfig } from "../../compiler/config/index.js";
 import { loadCatalog } from "../../compiler/model/build-catalog.js";
 import { startOnFlink, type HelperRequest } from "../../compiler/processors/flink-jvm.js";
 import { planProcessor, prepareFlink, runRequest } from "../../compiler/processors/project.js";
-import { createKafkajsClient, createProducer, ensureTopics, type EventContract } from "../../runtime/index.js";
+import { createKafkaClient, createProducer, ensureTopics, type EventContract } from "../../runtime/index.js";
 import { PageViewedContract } from "../../generated/ts/clickstream/v1/clickstream_evt.js";
 import { PageViewedSchema } from "../../generated/ts/clickstream/v1/clickstream_pb.js";
 import { SessionSummarizedContract } from "../../generated/ts/clickstream/v1/sessions_evt.js";
@@ -35,7 +35,7 @@ const run = Date.now().toString(36);
 const inTopic = `bench.flink.page_viewed.${run}`;
 
 async function produce(): Promise<number> {
-  const client = createKafkajsClient({ brokers, logLevel: "nothing" });
+  const client = createKafkaClient({ brokers, logLevel: "nothing" });
   const contracts = [{ ...PageViewedContract, topic: inTopic, partitions: 1 }, ...["projection", "sessionize"].map((n) => ({ ...SessionSummarizedContract, topic: `bench.flink.${n}.${run}`, partitions: 1 }))];
   await ensureTopics(client, contracts as unknown as EventContract[]);
   const producer = createProducer({ client, source: "bench-flink", batching: { lingerMs: 5 } });
