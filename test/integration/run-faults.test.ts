@@ -80,7 +80,8 @@ describe("evt run: Kafka unreachable", () => {
     const lines = run.stderr().trim().split("\n");
     const errors = lines.filter((l) => l.startsWith("error:"));
     expect(errors).toHaveLength(1);
-    expect(errors[0]).toMatch(new RegExp(`^error: kafka: cannot reach the brokers 127\\.0\\.0\\.1:${port} after \\d+ attempts: Connection error: connect ECONNREFUSED 127\\.0\\.0\\.1:${port}$`));
+    // kafkajs counts its attempts and prefixes "Connection error:"; platformatic reports the socket's error alone
+    expect(errors[0]).toMatch(new RegExp(`^error: kafka: cannot reach the brokers 127\\.0\\.0\\.1:${port}( after \\d+ attempts)?: (Connection error: )?connect ECONNREFUSED 127\\.0\\.0\\.1:${port}$`));
     expect(run.stderr()).not.toContain("internal error");
     expect(run.stderr()).not.toContain("KafkaJS v2.0.0 switched default partitioner");
     // every other line is evt's JSON shape, kafkajs's own included

@@ -114,15 +114,32 @@ class PlatformaticConsumer implements ConsumerPort {
     this.run_ = options;
     this.running = true;
     this.consumer.topics.trackAll(...this.topics);
-    try {
-      await this.consumer.joinGroup(this.groupOptions());
-    } catch (e) {
-      this.running = false;
-      throw translateKafkaError(e, { topic: this.topics.join(",") });
-    }
+    await this.join();
     if (options.autoCommit ?? true) {
       this.commitTimer = setInterval(() => void this.commitResolved().catch(() => {}), options.commitIntervalMs);
       this.commitTimer.unref();
+    }
+  }
+
+  /**
+   * Joins the group. Right after a broker restart the coordinator answers JoinGroup with errors
+   * for a while (the library retries only a few times): keep joining for up to a minute, as kafkajs
+   * does, unless the consumer is being stopped (disconnect clears `running`).
+   */
+  private async join(): Promise<void> {
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      try {
+        await this.consumer.joinGroup(this.groupOptions());
+        return;
+      } catch (e) {
+        const err = translateKafkaError(e, { topic: this.topics.join(",") });
+        if (!this.running || Date.now() > deadline) {
+          this.running = false;
+          throw err;
+        }
+        await new Promise((r) => setTimeout(r, 500));
+      }
     }
   }
 
