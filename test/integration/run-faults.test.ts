@@ -5,6 +5,7 @@
  * exit 2 naming what it waited for; what was not committed is re-read on restart (no loss, no
  * duplicate). Environment failures are named in one line.
  */
+import { resolveKafkaDriver } from "../../runtime/kafka/adapter.js";
 import { mkdtempSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
@@ -87,7 +88,8 @@ describe("evt run: Kafka unreachable", () => {
     // every other line is evt's JSON shape, kafkajs's own included
     for (const l of lines.filter((x) => !x.startsWith("error:"))) expect(() => JSON.parse(l), l).not.toThrow();
     const kafkajsLines = run.logs().filter((l) => l.component === "kafkajs");
-    expect(kafkajsLines.length).toBeGreaterThan(0);
+    // only kafkajs has a log hook; @platformatic/kafka logs through `debug` (README "Kafka drivers")
+    if (resolveKafkaDriver() === "kafkajs") expect(kafkajsLines.length).toBeGreaterThan(0);
     for (const l of kafkajsLines) expect(l).toMatchObject({ time: expect.any(String), level: expect.any(String), msg: expect.stringMatching(/^kafka: /) });
   });
 });
