@@ -4,6 +4,7 @@ import { EvtError } from "../compiler/errors.js";
 import type { EvtConfig } from "../compiler/config/index.js";
 import type { DeadLetter } from "@evt/runtime/kafka/dlq-replay.js";
 import type { KafkaClient } from "@evt/runtime/kafka/adapter.js";
+import { kafkaDriverOption } from "./kafka-driver.js";
 
 export const dlqArgs = {
   topic: Args.string({ required: true, description: "The event topic (its <topic>.dlq is read) or the DLQ topic itself." }),
@@ -29,12 +30,12 @@ export interface Letters {
 /** Reads the letters of TOPIC's DLQ; broker and topic problems become one-line EvtErrors (exit 2). */
 export async function readLetters(config: EvtConfig, topic: string, flags: { brokers?: string; limit?: number; filter?: string }): Promise<Letters> {
   const { dlqTopicFor, matchesFilter, readDeadLetters } = await import("@evt/runtime/kafka/dlq-replay.js");
-  const { createKafkajsClient } = await import("@evt/runtime/kafka/adapter.js");
+  const { createKafkaClient } = await import("@evt/runtime/kafka/adapter.js");
   const { isTopicError } = await import("@evt/runtime/errors.js");
   const brokers = flags.brokers ? flags.brokers.split(",").map((b) => b.trim()).filter(Boolean) : [...config.kafka.brokers];
   if (brokers.length === 0) throw new EvtError("no Kafka brokers: pass --brokers HOST:PORT or set kafka.brokers in evt.yaml");
   const dlqTopic = dlqTopicFor(topic);
-  const client = createKafkajsClient({ brokers, clientId: config.kafka.clientId, logLevel: "nothing" });
+  const client = createKafkaClient({ brokers, clientId: config.kafka.clientId, logLevel: "nothing", ...kafkaDriverOption(config) });
   let read: DeadLetter[];
   try {
     read = await readDeadLetters(client, dlqTopic, { limit: flags.limit });

@@ -23,8 +23,16 @@ status=0
 echo "== unit tests"
 npx vitest run --project unit --reporter=default --reporter=json --outputFile.json=.tmp/vitest-unit.json || status=1
 
-echo "== integration tests (real Kafka broker, fakesnow)"
+echo "== integration tests (real Kafka broker, fakesnow; the default Kafka driver unless EVT_KAFKA_DRIVER says otherwise)"
 npx vitest run --project integration --reporter=default --reporter=json --outputFile.json=.tmp/vitest-integration.json || status=1
 
-node scripts/test-summary.mjs .tmp/vitest-unit.json .tmp/vitest-integration.json
+# the Kafka files again on every driver that is not the default (docs/decisions.md D82)
+others=$(node -e 'import("./runtime/dist/kafka/adapter.js").then((m) => console.log(m.KAFKA_DRIVERS.filter((d) => d !== m.DEFAULT_KAFKA_DRIVER).join(" ")))')
+reports=()
+for driver in $others; do
+  bash scripts/test-kafka-drivers.sh "$driver" || status=1
+  reports+=(".tmp/vitest-kafka-${driver}.json")
+done
+
+node scripts/test-summary.mjs .tmp/vitest-unit.json .tmp/vitest-integration.json "${reports[@]}"
 exit $status

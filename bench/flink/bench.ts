@@ -27,7 +27,7 @@ import { fieldType, quoteIdent } from "../../compiler/emit/flink/types.js";
 import { loadCatalog } from "../../compiler/model/build-catalog.js";
 import { startOnFlink, type HelperRequest } from "../../compiler/processors/flink-jvm.js";
 import { planProcessor, prepareFlink, runRequest, type PlannedProcessor } from "../../compiler/processors/project.js";
-import { createKafkajsClient, createProducer, ensureTopics, type EventContract } from "../../runtime/index.js";
+import { createKafkaClient, createProducer, ensureTopics, type EventContract } from "../../runtime/index.js";
 import { PageViewedContract } from "../../generated/ts/clickstream/v1/clickstream_evt.js";
 import { PageViewedSchema } from "../../generated/ts/clickstream/v1/clickstream_pb.js";
 import { SessionSummarizedContract } from "../../generated/ts/clickstream/v1/sessions_evt.js";
@@ -47,7 +47,7 @@ const inTopic = `bench.flink.page_viewed.${run}`;
 const load = (): string => readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
 
 async function produce(): Promise<number> {
-  const client = createKafkajsClient({ brokers, logLevel: "nothing" });
+  const client = createKafkaClient({ brokers, logLevel: "nothing" });
   const contracts = [{ ...PageViewedContract, topic: inTopic, partitions: 1 }];
   await ensureTopics(client, contracts as unknown as EventContract[]);
   const producer = createProducer({ client, source: "bench-flink", batching: { lingerMs: 5 } });

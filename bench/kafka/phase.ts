@@ -1,13 +1,15 @@
 /**
  * One benchmark phase in its own process, so its peak RSS is its own:
- *   node --import tsx bench/kafka/phase.ts <raw|evt> <produce|consume> <topic> <events> <partitions> <compression>
+ *   node --import tsx bench/kafka/phase.ts <scenario> <produce|consume> <topic> <events> <partitions> <compression>
+ * scenario: raw-kafkajs | raw-platformatic (the client alone: the same values and headers,
+ * pre-encoded) or evt-kafkajs | evt-platformatic (createProducer / startRunner on that driver:
+ * validation, encoding, headers, partitioning; decode by ce_type, required-field check, no-op handler).
  * Prints one JSON line: { scenario, phase, events, bytes, seconds, eventsPerSec, mbPerSec, peakRssMb }.
- * raw = kafkajs alone (the same values and headers, pre-encoded); evt = createProducer / startRunner
- * (validation, encoding, headers, partitioning; decode by ce_type, required-field check, no-op handler).
  */
 import { create, toBinary } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { randomBytes } from "node:crypto";
+import * as platformatic from "@platformatic/kafka";
 import kafkajs from "kafkajs";
 import {
   createProducer, defineProcessor, startRunner, uuidv7, type Compression,
@@ -24,6 +26,7 @@ const brokers = [`127.0.0.1:${process.env.EVT_KAFKA_PORT ?? "19092"}`];
 const CHUNK = 800; // events per send: ~0.9 MB, under the broker's 1 MiB record-batch limit
 const POOL = 1000;
 const contract = pageContract(topic!, partitions);
+const driver = scenario?.endsWith("platformatic") ? "platformatic" as const : "kafkajs" as const;
 
 /** 1 KB events: ids, a URL, a timestamp and an incompressible payload; encoded size 1024 bytes. */
 function pool(): PageViewed[] {
@@ -35,15 +38,65 @@ function pool(): PageViewed[] {
   });
 }
 
-async function produceRaw(events: PageViewed[]): Promise<number> {
-  const kafka = new kafkajs.Kafka({ brokers, clientId: "bench-raw", logLevel: kafkajs.logLevel.NOTHING });
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 5, allowAutoTopicCreation: false });
-  await producer.connect();
-  // the same bytes the evt producer sends: encoded values, keys, CloudEvents headers
+/** The same bytes the evt producer sends: encoded values, keys, partitions, CloudEvents headers. */
+function rawInputs(events: PageViewed[]) {
   const values = events.map((e) => Buffer.from(toBinary(PageViewedSchema, e)));
   const keys = events.map((e) => Buffer.from(String(e.sessionId)));
   const parts = keys.map((k) => partitionForKey(k, partitions));
   const constant = { ce_specversion: "1.0", ce_source: "bench", ce_type: contract.type, "content-type": "application/protobuf", evt_schema: contract.fingerprint };
+  return { values, keys, parts, constant };
+}
+
+async function produceRawPlatformatic(events: PageViewed[]): Promise<number> {
+  const toBuffer = (v: Buffer | string | undefined) => (typeof v === "string" ? Buffer.from(v) : v);
+  const producer = new platformatic.Producer<Buffer, Buffer, string, Buffer | string>({
+    clientId: "bench-raw", bootstrapBrokers: brokers, idempotent: true, retries: 3, autocreateTopics: false,
+    serializers: { headerKey: toBuffer, headerValue: toBuffer } as never,
+  });
+  const { values, keys, parts, constant } = rawInputs(events);
+  let bytes = 0;
+  const inFlight: Promise<unknown>[] = [];
+  for (let sent = 0; sent < N; sent += CHUNK) {
+    const time = new Date().toISOString();
+    const messages: platformatic.MessageToProduce<Buffer, Buffer, string, Buffer | string>[] = [];
+    for (let i = sent; i < Math.min(N, sent + CHUNK); i++) {
+      const j = i % POOL;
+      messages.push({ topic: topic!, key: keys[j], value: values[j], partition: parts[j], headers: { ...constant, ce_id: uuidv7(), ce_time: time } });
+      bytes += values[j]!.length;
+    }
+    // one send at a time: the library's idempotent producer numbers sequences per call, and two
+    // concurrent calls to one partition reach the broker out of order (OUT_OF_ORDER_SEQUENCE_NUMBER)
+    inFlight.push(producer.send({ messages, acks: -1, compression: compression === "gzip" ? "gzip" : "none" }));
+    await inFlight.shift();
+  }
+  await Promise.all(inFlight);
+  await producer.close();
+  return bytes;
+}
+
+async function consumeRawPlatformatic(): Promise<number> {
+  const consumer = new platformatic.Consumer({
+    clientId: "bench-raw", bootstrapBrokers: brokers, groupId: `bench-raw-${Date.now()}`, maxBytes: 8 * 1024 * 1024, maxWaitTime: 250,
+  });
+  const stream = await consumer.consume({ topics: [topic!], mode: "earliest", autocommit: 1000, maxBytesPerPartition: 1024 * 1024 });
+  let count = 0;
+  let bytes = 0;
+  await new Promise<void>((resolve) => {
+    stream.on("data", (m) => {
+      bytes += m.value?.length ?? 0;
+      if (++count === N) resolve();
+    });
+  });
+  await stream.close();
+  await consumer.close(true);
+  return bytes;
+}
+
+async function produceRaw(events: PageViewed[]): Promise<number> {
+  const kafka = new kafkajs.Kafka({ brokers, clientId: "bench-raw", logLevel: kafkajs.logLevel.NOTHING });
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 5, allowAutoTopicCreation: false });
+  await producer.connect();
+  const { values, keys, parts, constant } = rawInputs(events);
   let bytes = 0;
   const codec = compression === "gzip" ? kafkajs.CompressionTypes.GZIP : kafkajs.CompressionTypes.None;
   const inFlight: Promise<unknown>[] = [];
@@ -64,7 +117,7 @@ async function produceRaw(events: PageViewed[]): Promise<number> {
 }
 
 async function produceEvt(events: PageViewed[]): Promise<number> {
-  const producer = createProducer({ brokers, source: "bench", compression, kafka: { logLevel: "nothing" } });
+  const producer = createProducer({ brokers, source: "bench", compression, kafka: { logLevel: "nothing", driver } });
   await producer.connect();
   let bytes = 0;
   const sizes = events.map((e) => toBinary(PageViewedSchema, e).length); // for the MB/s figure only
@@ -119,7 +172,7 @@ async function consumeEvt(): Promise<number> {
   const runner = await startRunner({
     brokers,
     groupId: `bench-evt-${Date.now()}`,
-    kafka: { logLevel: "nothing" },
+    kafka: { logLevel: "nothing", driver },
     processors: [defineProcessor(contract, (event) => {
       bytes += event.payload.length; // touch the decoded event so the work is not optimised away
       if (++count === N) done();
@@ -132,9 +185,14 @@ async function consumeEvt(): Promise<number> {
 
 const events = phase === "produce" ? pool() : [];
 const started = process.hrtime.bigint();
-const bytes = phase === "produce"
-  ? await (scenario === "raw" ? produceRaw(events) : produceEvt(events))
-  : await (scenario === "raw" ? consumeRaw() : consumeEvt());
+const run = {
+  "raw-kafkajs": { produce: produceRaw, consume: consumeRaw },
+  "raw-platformatic": { produce: produceRawPlatformatic, consume: consumeRawPlatformatic },
+  "evt-kafkajs": { produce: produceEvt, consume: consumeEvt },
+  "evt-platformatic": { produce: produceEvt, consume: consumeEvt },
+}[scenario!];
+if (!run) throw new Error(`unknown scenario ${scenario}`);
+const bytes = phase === "produce" ? await run.produce(events) : await run.consume();
 const seconds = Number(process.hrtime.bigint() - started) / 1e9;
 // value bytes on the consume side; protobuf value bytes on the produce side: both ≈ N KiB
 const wireBytes = phase === "produce" ? bytes : N * 1024;

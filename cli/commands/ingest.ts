@@ -11,6 +11,7 @@ import { onStopSignal, completion } from "@evt/runtime/lifecycle.js";
 import type { WriteKeySpec } from "@evt/runtime/http/keys.js";
 import { EvtCommand, type CommandResult } from "../base-command.js";
 import { importModule } from "../load-contracts.js";
+import { kafkaDriverOption } from "../kafka-driver.js";
 
 /** Write keys from a YAML/JSON file or EVT_INGEST_KEYS (the same document): `{ keys: [{ app, keyEnv | key | keySha256, … }] }`. */
 function readKeySpecs(file: string | undefined): WriteKeySpec[] {
@@ -87,7 +88,7 @@ export default class Ingest extends EvtCommand<typeof Ingest> {
     const routesFile = path.resolve(cwd, this.flags.routes ?? path.join(config.out, INGEST_ROUTES_PATH));
 
     // Fastify, kafkajs and the collector load only when this command runs (oclif imports every command).
-    const [{ readRouteTable, resolveRoutes }, { WriteKeys }, { createCollector }, { startIngestServer }, { createKafkajsClient }] = await Promise.all([
+    const [{ readRouteTable, resolveRoutes }, { WriteKeys }, { createCollector }, { startIngestServer }, { createKafkaClient }] = await Promise.all([
       import("@evt/runtime/http/routes.js"), import("@evt/runtime/http/keys.js"), import("@evt/runtime/http/collector.js"),
       import("@evt/runtime/http/server.js"), import("@evt/runtime/kafka/adapter.js"),
     ]);
@@ -100,7 +101,7 @@ export default class Ingest extends EvtCommand<typeof Ingest> {
       const collector = createCollector({
         routes,
         keys: new WriteKeys(specs),
-        client: createKafkajsClient({ brokers, clientId: `${config.kafka.clientId}-ingest`, logLevel: "nothing" }),
+        client: createKafkaClient({ brokers, clientId: `${config.kafka.clientId}-ingest`, logLevel: "nothing", ...kafkaDriverOption(config) }),
         badTopic: this.flags["bad-topic"],
         createTopics: this.flags["create-topics"],
         limits: {

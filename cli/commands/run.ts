@@ -21,6 +21,7 @@ import { startProgress } from "../run-progress.js";
 import { ENV_HELP, duckdbPathOf, historyOf, snowflakeSettingsFrom, targetOf } from "./ddl/apply.js";
 import { DUCKDB_MIGRATIONS_DIR, MIGRATIONS_DIR } from "../../compiler/emit/layout.js";
 import { importModule, loadContracts } from "../load-contracts.js";
+import { kafkaDriverOption } from "../kafka-driver.js";
 
 export default class Run extends EvtCommand<typeof Run> {
   static override summary = "Run the sinks (and processors) of the generated sink config until SIGTERM.";
@@ -149,7 +150,7 @@ export default class Run extends EvtCommand<typeof Run> {
     const config = this.evtConfig();
     const cwd = process.cwd();
     const brokers = this.flags.brokers ? this.flags.brokers.split(",").map((b) => b.trim()).filter(Boolean) : [...config.kafka.brokers];
-    const kafka = { logLevel: "warn" as const, logger: log };
+    const kafka = { logLevel: "warn" as const, logger: log, ...kafkaDriverOption(config) };
     const sessionTimeoutMs = this.flags["session-timeout-ms"];
     const contracts = await loadContracts(config.out, this.flags.contracts, cwd);
 

@@ -9,6 +9,7 @@ import type { WarehouseWriter } from "@evt/runtime/sinks/writer.js";
 import type { SinkStatus } from "@evt/runtime/metrics/sink-status.js";
 import { EvtCommand, type CommandResult } from "../base-command.js";
 import { ENV_HELP, duckdbPathOf, snowflakeSettingsFrom, targetOf } from "./ddl/apply.js";
+import { kafkaDriverOption } from "../kafka-driver.js";
 
 /** `30m`, `6h`, `2d` → ms before now; or an RFC 3339 time. */
 export function parseSince(value: string, now = Date.now()): number {
@@ -54,8 +55,8 @@ export default class Status extends EvtCommand<typeof Status> {
     })();
     const brokers = this.flags.brokers ? this.flags.brokers.split(",").map((b) => b.trim()).filter(Boolean) : [...config.kafka.brokers];
     const writers = await this.openWarehouse(sinks);
-    const { createKafkajsClient } = await import("@evt/runtime/kafka/adapter.js");
-    const admin = createKafkajsClient({ brokers, clientId: config.kafka.clientId, logLevel: "nothing", logger: jsonLogger({ level: "error" }) }).admin();
+    const { createKafkaClient } = await import("@evt/runtime/kafka/adapter.js");
+    const admin = createKafkaClient({ brokers, clientId: config.kafka.clientId, logLevel: "nothing", logger: jsonLogger({ level: "error" }), ...kafkaDriverOption(config) }).admin();
     try {
       await admin.connect().catch((e: unknown) => {
         throw new EvtError(`cannot reach Kafka at ${brokers.join(",")}: ${(e as Error).message}`);

@@ -154,7 +154,7 @@ function warehouse(ctx: Ctx, pair: Pair<Node, Node | null> | undefined, baseDir:
 
 function kafka(ctx: Ctx, pair: Pair<Node, Node | null> | undefined): KafkaConfig {
   if (!pair) return { brokers: [...DEFAULTS.kafka.brokers], clientId: DEFAULTS.kafka.clientId };
-  const e = entries(ctx, pair.value, "kafka", ["brokers", "clientId", "partitionsConcurrently", "handlerTimeoutMs"]);
+  const e = entries(ctx, pair.value, "kafka", ["brokers", "clientId", "driver", "partitionsConcurrently", "handlerTimeoutMs"]);
   const brokers = strList(ctx, e, "brokers", "kafka.brokers") ?? [...DEFAULTS.kafka.brokers];
   brokers.forEach((b, i) => {
     if (!/^[^\s:]+:\d+$/.test(b)) {
@@ -163,11 +163,17 @@ function kafka(ctx: Ctx, pair: Pair<Node, Node | null> | undefined): KafkaConfig
       throw at(ctx, item, `kafka.brokers[${i}]`, `"${b}" is not host:port`);
     }
   });
+  const driver = str(ctx, e, "driver", "kafka.driver");
+  // the runtime's list (runtime/kafka/ports.ts KAFKA_DRIVERS); the compiler does not import the runtime
+  if (driver !== undefined && driver !== "kafkajs" && driver !== "platformatic") {
+    throw at(ctx, e.get("driver")!.value, "kafka.driver", `must be kafkajs or platformatic, got "${driver}"`);
+  }
   const partitionsConcurrently = posInt(ctx, e, "partitionsConcurrently", "kafka.partitionsConcurrently");
   const handlerTimeoutMs = posInt(ctx, e, "handlerTimeoutMs", "kafka.handlerTimeoutMs");
   return {
     brokers,
     clientId: str(ctx, e, "clientId", "kafka.clientId") ?? DEFAULTS.kafka.clientId,
+    ...(driver !== undefined ? { driver } : {}),
     ...(partitionsConcurrently !== undefined ? { partitionsConcurrently } : {}),
     ...(handlerTimeoutMs !== undefined ? { handlerTimeoutMs } : {}),
   };

@@ -27,6 +27,8 @@ export interface WarehouseConfig {
 export interface KafkaConfig {
   readonly brokers: readonly string[];
   readonly clientId: string;
+  /** Kafka client library: `kafkajs` or `platformatic` (@platformatic/kafka); absent → the runtime's default (EVT_KAFKA_DRIVER overrides). */
+  readonly driver?: "kafkajs" | "platformatic";
   /** `evt run` processors: partitions handled at once (runtime default 16). */
   readonly partitionsConcurrently?: number;
   /** `evt run` processors: a handler call failing after this many ms (runtime default 10000). */

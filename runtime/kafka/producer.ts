@@ -11,7 +11,7 @@ import { Instrumentation } from "../instrumentation.js";
 import { retry } from "../retry.js";
 import { uuidv7 } from "../uuid7.js";
 import {
-  createKafkajsClient, type AdminPort, type Compression, type HeaderValue, type KafkaClient, type KafkaClientConfig,
+  createKafkaClient, type AdminPort, type Compression, type HeaderValue, type KafkaClient, type KafkaClientConfig,
   type OutgoingRecord, type PartitionAck, type ProducerPort, type TopicRecords,
 } from "./adapter.js";
 import { encodeMessage } from "./encode.js";
@@ -423,6 +423,6 @@ function clientFrom(options: ProducerOptions): KafkaClient {
   if (!options.brokers || options.brokers.length === 0) {
     throw new RuntimeConfigError("producer: pass `brokers` (bootstrap list) or a `client`");
   }
-  return createKafkajsClient({ ...options.kafka, brokers: options.brokers, clientId: options.clientId ?? options.source });
+  return createKafkaClient({ ...options.kafka, brokers: options.brokers, clientId: options.clientId ?? options.source });
 }
 

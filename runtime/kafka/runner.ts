@@ -23,7 +23,7 @@ import { Instrumentation } from "../instrumentation.js";
 import { jsonLogger, type RuntimeLogger } from "../log.js";
 import { retry, sleep } from "../retry.js";
 import {
-  createKafkajsClient, type AdminPort, type BatchControl, type ConsumedRecord, type ConsumerPort,
+  createKafkaClient, type AdminPort, type BatchControl, type ConsumedRecord, type ConsumerPort,
   type KafkaClient, type KafkaClientConfig, type ProducerPort,
 } from "./adapter.js";
 import { createDeadLetterWriter } from "./dlq.js";
@@ -510,5 +510,5 @@ function buildRoutes(processors: readonly ProcessorDefinition[]): Map<string, Ro
 
 function clientFrom(options: RunnerOptions, log: RuntimeLogger): KafkaClient {
   if (!options.brokers || options.brokers.length === 0) throw new RuntimeConfigError("runner: pass `brokers` (bootstrap list) or a `client`");
-  return createKafkajsClient({ logger: log, ...options.kafka, brokers: options.brokers, clientId: options.clientId ?? `evt-runner-${options.groupId}` });
+  return createKafkaClient({ logger: log, ...options.kafka, brokers: options.brokers, clientId: options.clientId ?? `evt-runner-${options.groupId}` });
 }

@@ -28,7 +28,7 @@ import { Instrumentation } from "../instrumentation.js";
 import { jsonLogger, type RuntimeLogger } from "../log.js";
 import { retry, sleep } from "../retry.js";
 import {
-  createKafkajsClient, type AdminPort, type BatchControl, type ConsumedRecord, type ConsumerPort,
+  createKafkaClient, type AdminPort, type BatchControl, type ConsumedRecord, type ConsumerPort,
   type KafkaClient, type KafkaClientConfig, type ProducerPort,
 } from "../kafka/adapter.js";
 import { createDeadLetterWriter, type DeadLetterWriter } from "../kafka/dlq.js";
@@ -641,5 +641,5 @@ function definedOnly<T extends object>(o: T | undefined): Partial<T> {
 
 function clientFrom(options: SinkRunnerOptions, log: RuntimeLogger): KafkaClient {
   if (!options.brokers || options.brokers.length === 0) throw new RuntimeConfigError("sink runner: pass `brokers` (bootstrap list) or a `client`");
-  return createKafkajsClient({ logger: log, ...options.kafka, brokers: options.brokers, clientId: options.clientId ?? "evt-sink" });
+  return createKafkaClient({ logger: log, ...options.kafka, brokers: options.brokers, clientId: options.clientId ?? "evt-sink" });
 }

@@ -41,10 +41,10 @@ function imports(file: string): { spec: string; typeOnly: boolean; dynamic: bool
 }
 
 describe("the @evt/runtime package", () => {
-  it("hard-depends only on protobuf-es and the Kafka client; drivers, HTTP and metrics are optional peers", () => {
-    expect(Object.keys(pkg.dependencies).sort()).toEqual(["@bufbuild/protobuf", "kafkajs"]);
+  it("hard-depends only on protobuf-es; the Kafka clients, warehouse drivers, HTTP and metrics are optional peers", () => {
+    expect(Object.keys(pkg.dependencies).sort()).toEqual(["@bufbuild/protobuf"]);
     for (const peer of Object.keys(pkg.peerDependencies)) expect(pkg.peerDependenciesMeta[peer]?.optional, peer).toBe(true);
-    expect(Object.keys(pkg.peerDependencies)).toEqual(expect.arrayContaining(["@duckdb/node-api", "snowflake-sdk"]));
+    expect(Object.keys(pkg.peerDependencies)).toEqual(expect.arrayContaining(["@duckdb/node-api", "snowflake-sdk", "kafkajs", "@platformatic/kafka"]));
   });
 
   it("declares every package its sources import, and loads optional peers only on use", () => {

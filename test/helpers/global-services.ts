@@ -1,3 +1,4 @@
+import { resolveKafkaDriver } from "../../runtime/kafka/adapter.js";
 import { ensureFakesnow } from "./fakesnow.js";
 import { ensureKafka } from "./kafka.js";
 
@@ -13,6 +14,9 @@ export async function startKafka(): Promise<void> {
 
 /** vitest globalSetup for the integration project: start every service that is not running. */
 export default async function setup(): Promise<void> {
+  // every Kafka client the tests and their child processes create follows EVT_KAFKA_DRIVER
+  // (scripts/test-kafka-drivers.sh sets it): say which, and refuse a bad name before any test runs
+  console.log(`integration tests on the ${resolveKafkaDriver()} Kafka driver`);
   await startFakesnow();
   await startKafka();
 }

@@ -19,7 +19,7 @@ import { timestampDate, timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { DuckDBInstance } from "@duckdb/node-api";
 import kafkajs from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createKafkajsClient, createProducer, defineProcessor, ensureTopics, startRunner, type EventContract, type EventMetadata, type Runner } from "../../runtime/index.js";
+import { createKafkaClient, createProducer, defineProcessor, ensureTopics, startRunner, type EventContract, type EventMetadata, type Runner } from "../../runtime/index.js";
 import { PageViewedContract } from "../../generated/ts/clickstream/v1/clickstream_evt.js";
 import { PageViewedSchema } from "../../generated/ts/clickstream/v1/clickstream_pb.js";
 import { SessionSummarizedContract } from "../../generated/ts/clickstream/v1/sessions_evt.js";
@@ -84,7 +84,7 @@ describe("evt flink run sessionize (real broker, real MiniCluster)", () => {
   const outTopic = `it.flink.sessions.${run}`;
   const input = { ...PageViewedContract, topic: inTopic, partitions: 1 };
   const output = { ...SessionSummarizedContract, topic: outTopic, partitions: 1 };
-  const client = createKafkajsClient({ brokers: kafkaBrokers(), logLevel: "nothing" });
+  const client = createKafkaClient({ brokers: kafkaBrokers(), logLevel: "nothing" });
   const producer = createProducer({ client, source: "it-flink" });
   const cwd = mkdtempSync(path.join(tmpdir(), "evt-flink-"));
   const checkpoints = path.join(cwd, "checkpoints");

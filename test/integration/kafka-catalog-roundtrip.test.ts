@@ -1,7 +1,7 @@
 import type { Message } from "@bufbuild/protobuf";
 import { afterAll, describe, expect, it } from "vitest";
 import {
-  createKafkajsClient, createProducer, defineProcessor, ensureTopics, startRunner, type EventContract, type EventMetadata, type Runner,
+  createKafkaClient, createProducer, defineProcessor, ensureTopics, startRunner, type EventContract, type EventMetadata, type Runner,
 } from "../../runtime/index.js";
 import { catalog } from "../../generated/ts/index.js";
 import { kafkaBrokers, uniqueTopic, waitFor } from "../helpers/kafka.js";
@@ -10,7 +10,7 @@ import { sampleMessage } from "../helpers/sample-message.js";
 // Every example event of proto/, through the generated contracts: typed produce → runner → typed
 // handler, with every field populated and compared, on the contracts' own topics.
 describe("round trip of every example event (generated/ts catalog)", () => {
-  const client = createKafkajsClient({ brokers: kafkaBrokers(), logLevel: "nothing" });
+  const client = createKafkaClient({ brokers: kafkaBrokers(), logLevel: "nothing" });
   let runner: Runner | undefined;
   afterAll(async () => {
     await runner?.stop();

@@ -5,13 +5,13 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { create } from "@bufbuild/protobuf";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createKafkajsClient, createProducer, ensureTopics, type EvtKafkaProducer } from "../../runtime/index.js";
+import { createKafkaClient, createProducer, ensureTopics, type EvtKafkaProducer } from "../../runtime/index.js";
 import { pageContract } from "../fixtures/runtime/contracts.js";
 import { PageViewedSchema } from "../fixtures/runtime/gen/shop/v1/shop_pb.js";
 import { kafkaBrokers, kafkaPort, repoRoot, uniqueTopic, waitFor } from "../helpers/kafka.js";
 
 const childScript = path.join(repoRoot, "test/integration/fixtures/kafka-runner-child.ts");
-const client = createKafkajsClient({ brokers: kafkaBrokers(), logLevel: "nothing" });
+const client = createKafkaClient({ brokers: kafkaBrokers(), logLevel: "nothing" });
 
 interface Child {
   readonly proc: ChildProcess;

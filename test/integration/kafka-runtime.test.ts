@@ -2,14 +2,14 @@ import { create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  bindProducer, collectMetrics, createKafkajsClient, createProducer, defineProcessor, ensureTopics, isEventValidationError,
+  bindProducer, collectMetrics, createKafkaClient, createProducer, defineProcessor, ensureTopics, isEventValidationError,
   isTopicError, jsonLogger, startRunner, Instrumentation, type EventMetadata, type EvtKafkaProducer, type Runner,
 } from "../../runtime/index.js";
 import { cartContract, pageContract } from "../fixtures/runtime/contracts.js";
 import { AddressSchema, CartCheckedOutSchema, Channel, type CartCheckedOut } from "../fixtures/runtime/gen/shop/v1/shop_pb.js";
 import { kafkaBrokers, produceRaw, readTopic, topicSize, uniqueTopic, waitFor } from "../helpers/kafka.js";
 
-const client = createKafkajsClient({ brokers: kafkaBrokers(), clientId: "evt-it", logLevel: "nothing" });
+const client = createKafkaClient({ brokers: kafkaBrokers(), clientId: "evt-it", logLevel: "nothing" });
 
 function fullCart(i: number): CartCheckedOut {
   return create(CartCheckedOutSchema, {

@@ -109,7 +109,7 @@ describe("npm pack", () => {
 
   it("declares the runtime's hard dependencies and optional peers, and the CLI's dependency on the runtime", () => {
     const rt = JSON.parse(readFileSync(path.join(runtime.dir, "package.json"), "utf8")) as Record<string, Record<string, unknown>>;
-    expect(Object.keys(rt.dependencies!).sort()).toEqual(["@bufbuild/protobuf", "kafkajs"]);
+    expect(Object.keys(rt.dependencies!).sort()).toEqual(["@bufbuild/protobuf"]);
     const cli = JSON.parse(readFileSync(path.join(evt.dir, "package.json"), "utf8")) as Record<string, Record<string, string>>;
     expect(cli.dependencies!["@evt/runtime"]).toBe((rt as unknown as { version: string }).version);
     expect(Object.keys(cli.dependencies!)).not.toContain("ts-morph");
@@ -131,7 +131,8 @@ describe("a service that installs the runtime tarball alone", () => {
     const packages = top.flatMap((n) => (n.startsWith("@") ? readdirSync(path.join(dir, "node_modules", n)).map((m) => `${n}/${m}`) : [n]));
     console.log(`@evt/runtime installed alone: ${(bytes / 1024 / 1024).toFixed(2)} MB of node_modules (${bytes} bytes; ${packages.join(", ")})`);
     expect(bytes).toBeLessThanOrEqual(BUDGET_BYTES);
-    expect(packages.sort()).toEqual(["@bufbuild/protobuf", "@evt/runtime", "kafkajs"]);
+    // the Kafka client is an optional peer too: the service installs the driver it runs on
+    expect(packages.sort()).toEqual(["@bufbuild/protobuf", "@evt/runtime"]);
   });
 
   it("fails with one error naming the warehouse driver to install when a sink needs it", () => {
@@ -157,6 +158,24 @@ console.log(JSON.stringify(out));`,
         message: 'the Snowflake warehouse needs the package snowflake-sdk, which is not installed: run `npm install snowflake-sdk@"^3.3.0"`',
         context: { package: "snowflake-sdk", feature: "the Snowflake warehouse" },
       },
+    ]);
+  });
+
+  it("fails with one error naming the Kafka client to install when a producer connects", () => {
+    writeFileSync(
+      path.join(dir, "kafka.mjs"),
+      `import { createProducer } from "@evt/runtime";
+const out = [];
+for (const driver of ["kafkajs", "platformatic"]) {
+  try { await createProducer({ brokers: ["127.0.0.1:1"], source: "s", kafka: { driver } }).connect(); out.push("connected"); }
+  catch (e) { out.push({ name: e.name, message: e.message }); }
+}
+console.log(JSON.stringify(out));`,
+    );
+    const out = JSON.parse(run(process.execPath, ["kafka.mjs"], dir).stdout) as unknown[];
+    expect(out).toEqual([
+      { name: "MissingPeerError", message: 'the kafkajs Kafka driver needs the package kafkajs, which is not installed: run `npm install kafkajs@"^2.2.4"`' },
+      { name: "MissingPeerError", message: 'the platformatic Kafka driver needs the package @platformatic/kafka, which is not installed: run `npm install @platformatic/kafka@"^1.35.0"`' },
     ]);
   });
 });

@@ -5,6 +5,7 @@
  * exit 2 naming what it waited for; what was not committed is re-read on restart (no loss, no
  * duplicate). Environment failures are named in one line.
  */
+import { resolveKafkaDriver } from "../../runtime/kafka/adapter.js";
 import { mkdtempSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
@@ -80,13 +81,15 @@ describe("evt run: Kafka unreachable", () => {
     const lines = run.stderr().trim().split("\n");
     const errors = lines.filter((l) => l.startsWith("error:"));
     expect(errors).toHaveLength(1);
-    expect(errors[0]).toMatch(new RegExp(`^error: kafka: cannot reach the brokers 127\\.0\\.0\\.1:${port} after \\d+ attempts: Connection error: connect ECONNREFUSED 127\\.0\\.0\\.1:${port}$`));
+    // kafkajs counts its attempts and prefixes "Connection error:"; platformatic reports the socket's error alone
+    expect(errors[0]).toMatch(new RegExp(`^error: kafka: cannot reach the brokers 127\\.0\\.0\\.1:${port}( after \\d+ attempts)?: (Connection error: )?connect ECONNREFUSED 127\\.0\\.0\\.1:${port}$`));
     expect(run.stderr()).not.toContain("internal error");
     expect(run.stderr()).not.toContain("KafkaJS v2.0.0 switched default partitioner");
     // every other line is evt's JSON shape, kafkajs's own included
     for (const l of lines.filter((x) => !x.startsWith("error:"))) expect(() => JSON.parse(l), l).not.toThrow();
     const kafkajsLines = run.logs().filter((l) => l.component === "kafkajs");
-    expect(kafkajsLines.length).toBeGreaterThan(0);
+    // only kafkajs has a log hook; @platformatic/kafka logs through `debug` (README "Kafka drivers")
+    if (resolveKafkaDriver() === "kafkajs") expect(kafkajsLines.length).toBeGreaterThan(0);
     for (const l of kafkajsLines) expect(l).toMatchObject({ time: expect.any(String), level: expect.any(String), msg: expect.stringMatching(/^kafka: /) });
   });
 });

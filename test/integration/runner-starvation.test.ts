@@ -6,14 +6,14 @@
 import { create } from "@bufbuild/protobuf";
 import { afterAll, describe, expect, it } from "vitest";
 import {
-  bindProducer, createKafkajsClient, createProducer, defineProcessor, ensureTopics, jsonLogger, startRunner, type Runner,
+  bindProducer, createKafkaClient, createProducer, defineProcessor, ensureTopics, jsonLogger, startRunner, type Runner,
 } from "../../runtime/index.js";
 import { DEFAULT_PARTITIONS_CONCURRENTLY } from "../../runtime/kafka/runner.js";
 import { pageContract } from "../fixtures/runtime/contracts.js";
 import { PageViewedSchema } from "../fixtures/runtime/gen/shop/v1/shop_pb.js";
 import { kafkaBrokers, topicSize, uniqueTopic } from "../helpers/kafka.js";
 
-const client = createKafkajsClient({ brokers: kafkaBrokers(), clientId: "evt-it-starvation", logLevel: "nothing" });
+const client = createKafkaClient({ brokers: kafkaBrokers(), clientId: "evt-it-starvation", logLevel: "nothing" });
 const runners: Runner[] = [];
 afterAll(async () => {
   await Promise.all(runners.map((r) => r.stop().catch(() => {})));

@@ -2,6 +2,7 @@ import { Flags } from "@oclif/core";
 import { EvtError } from "../../../compiler/errors.js";
 import type { TopicState } from "@evt/runtime/kafka/topics.js";
 import { EvtCommand, type CommandResult } from "../../base-command.js";
+import { kafkaDriverOption } from "../../kafka-driver.js";
 
 /** A topic as the contracts declare it; what the broker has is compared with it after connecting. */
 interface TopicRow {
@@ -53,9 +54,9 @@ export default class TopicsCreate extends EvtCommand<typeof TopicsCreate> {
     }
 
     const brokers = this.flags.brokers ? this.flags.brokers.split(",").map((b) => b.trim()).filter(Boolean) : config.kafka.brokers;
-    const { createKafkajsClient } = await import("@evt/runtime/kafka/adapter.js");
+    const { createKafkaClient } = await import("@evt/runtime/kafka/adapter.js");
     const { topicSpecsOf, compareTopics } = await import("@evt/runtime/kafka/topics.js");
-    const admin = createKafkajsClient({ brokers, clientId: config.kafka.clientId, logLevel: "nothing" }).admin();
+    const admin = createKafkaClient({ brokers, clientId: config.kafka.clientId, logLevel: "nothing", ...kafkaDriverOption(config) }).admin();
     let states: TopicState[];
     let created: string[];
     try {

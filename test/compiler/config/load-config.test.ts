@@ -143,6 +143,14 @@ describe("parseConfig", () => {
     expect(c.kafka).toMatchObject({ partitionsConcurrently: 12, handlerTimeoutMs: 5000 });
   });
 
+  it("reads kafka.driver and refuses a driver evt does not have, at its position", () => {
+    expect(parseConfig("kafka:\n  driver: platformatic\n", "evt.yaml", "/repo").kafka.driver).toBe("platformatic");
+    expect(parseConfig("out: generated\n", "evt.yaml", "/repo").kafka.driver).toBeUndefined();
+    const e = configError("kafka:\n  driver: librdkafka\n");
+    expect(e.message).toBe('invalid config evt.yaml: kafka.driver: must be kafkajs or platformatic, got "librdkafka"');
+    expect(e.diagnostics[0]).toMatchObject({ file: "evt.yaml", line: 2, column: 11 });
+  });
+
   it("reports YAML syntax errors and duplicate keys with positions", () => {
     const e = configError("out: a\nout: b\n");
     expect(e.message).toContain("not valid YAML");
