@@ -60,6 +60,33 @@ describe("RuntimeMetrics", () => {
     expect(text).toContain('evt_ingest_rejected_events_total{app="web-shop",failure="auth"} 1');
   });
 
+  it("counts per-event processor metrics (aggregated, read at scrape) in Prometheus' histogram format", async () => {
+    const { metrics, inst } = fed();
+    const handled = (latencyMs: number, topic = "t.a.v1") =>
+      inst.emit("processor.handled", () => ({ processor: "fulfil", topic, partition: 0, offset: "1", id: "x", attempts: 1, latencyMs }));
+    handled(0);
+    handled(3);
+    handled(40);
+    handled(20_000, "t.b.v1");
+    const text = await metrics.text();
+    expect(text).toContain('evt_processor_handled_events_total{processor="fulfil",topic="t.a.v1"} 3');
+    expect(text).toContain('evt_processor_handled_events_total{processor="fulfil",topic="t.b.v1"} 1');
+    expect(text).toContain("# TYPE evt_processor_handle_duration_seconds histogram");
+    expect(text).toContain('evt_processor_handle_duration_seconds_bucket{le="0.001",processor="fulfil"} 1');
+    expect(text).toContain('evt_processor_handle_duration_seconds_bucket{le="0.005",processor="fulfil"} 2');
+    expect(text).toContain('evt_processor_handle_duration_seconds_bucket{le="0.05",processor="fulfil"} 3');
+    expect(text).toContain('evt_processor_handle_duration_seconds_bucket{le="10",processor="fulfil"} 3');
+    expect(text).toContain('evt_processor_handle_duration_seconds_bucket{le="30",processor="fulfil"} 4');
+    expect(text).toContain('evt_processor_handle_duration_seconds_bucket{le="+Inf",processor="fulfil"} 4');
+    expect(text).toContain('evt_processor_handle_duration_seconds_sum{processor="fulfil"} 20.043');
+    expect(text).toContain('evt_processor_handle_duration_seconds_count{processor="fulfil"} 4');
+    // a second scrape does not count twice; later events add
+    handled(1);
+    const again = await metrics.text();
+    expect(again).toContain('evt_processor_handled_events_total{processor="fulfil",topic="t.a.v1"} 4');
+    expect((await metrics.registry.getMetricsAsJSON()).map((m) => m.name)).toContain("evt_processor_handle_duration_seconds");
+  });
+
   it("registers into a service's own registry, not the global one", async () => {
     const registry = new Registry();
     const metrics = new RuntimeMetrics({ registry });
