@@ -69,7 +69,7 @@ describe("producer through broker outages (issue 10.5)", () => {
     const impatient = createProducer({ brokers, source: "outage-impatient", retry: { maxRetryTimeMs: 2_000 }, kafka: { logLevel: "nothing" } });
     // a service's producer whose driver does not retry a refused connection itself: every refused
     // attempt during the outage is one of the evt producer's own retries
-    const service = createProducer({ brokers, source: "outage-service", retry: { maxRetryTimeMs: 120_000, initialBackoffMs: 200, maxBackoffMs: 1_000 }, kafka: { logLevel: "nothing", kafkajs: { retry: { retries: 0 } } } });
+    const service = createProducer({ brokers, source: "outage-service", retry: { maxRetryTimeMs: 120_000, initialBackoffMs: 200, maxBackoffMs: 1_000 }, kafka: { logLevel: "nothing", kafkajs: { retry: { retries: 1, initialRetryTime: 100 } } } });
     // the service registers the runtime's counters in its own registry (issue 15.1)
     const registry = new Registry();
     const serviceMetrics = new RuntimeMetrics({ registry });
