@@ -5,10 +5,15 @@
  */
 
 export interface InstrumentationPayloads {
-  /** One produce request completed: `count` events, `bytes` of keys+values+headers, `latencyMs` from send() to ack. */
-  "producer.sent": { topic: string; count: number; bytes: number; latencyMs: number };
-  /** A send failed (after the driver's own retries) or was rejected by validation. */
-  "producer.failed": { topic: string; count: number; error: unknown; latencyMs: number };
+  /**
+   * One send() (or its share of a produce request) was acknowledged: `count` events, `bytes` of
+   * keys+values+headers, `latencyMs` from send() to ack. `producer` is the producer's `source`.
+   */
+  "producer.sent": { producer: string; topic: string; count: number; bytes: number; latencyMs: number };
+  /** A send failed (after the producer's retry window) or was rejected by validation. */
+  "producer.failed": { producer: string; topic: string; count: number; error: unknown; latencyMs: number };
+  /** A produce attempt (or the partition lookup before it) failed transiently; `count` events wait `delayMs` and go again. */
+  "producer.retry": { producer: string; topic: string; count: number; attempt: number; delayMs: number; error: unknown };
   /** A batch of events reached the processor runner from one partition. */
   "processor.batch": { topic: string; partition: number; count: number; bytes: number };
   /** One event was handled successfully. */
@@ -33,6 +38,8 @@ export interface InstrumentationPayloads {
   "sink.dead_lettered": { sink: string; topic: string; partition: number; offset: string; dlqTopic: string; reason: string };
   /** The ingest collector answered a batch: `failures` counts the rejected events by failure type. */
   "ingest.request": { app: string; status: number; accepted: number; rejected: number; failures: Partial<Record<string, number>>; latencyMs: number };
+  /** The ingest server answered a POST /v1/events (every status, refusals before the collector included); `latencyMs` from the request's first byte. */
+  "ingest.response": { status: number; latencyMs: number };
   /** A sink fetched a batch of records from one partition (before mapping and buffering). */
   "sink.consumed": { sink: string; topic: string; partition: number; count: number; bytes: number };
   /** A sink resumed a partition from the warehouse's high-water offset. */
@@ -85,6 +92,8 @@ export class Instrumentation {
 export interface RuntimeMetrics {
   sent: number;
   sendFailed: number;
+  /** Events whose produce attempt failed transiently and went again (an event retried twice counts twice). */
+  sendRetried: number;
   bytesSent: number;
   /** Sum of produce latencies, for the mean; `maxSendLatencyMs` for the worst. */
   sendLatencyMsTotal: number;
@@ -99,7 +108,7 @@ export interface RuntimeMetrics {
 
 export function emptyMetrics(): RuntimeMetrics {
   return {
-    sent: 0, sendFailed: 0, bytesSent: 0, sendLatencyMsTotal: 0, sendRequests: 0, maxSendLatencyMs: 0,
+    sent: 0, sendFailed: 0, sendRetried: 0, bytesSent: 0, sendLatencyMsTotal: 0, sendRequests: 0, maxSendLatencyMs: 0,
     handled: 0, retries: 0, deadLettered: 0, schemaMismatches: 0, bytesConsumed: 0,
   };
 }
@@ -117,6 +126,9 @@ export function collectMetrics(instrumentation: Instrumentation): { metrics: Run
     }),
     instrumentation.on("producer.failed", ({ payload: p }) => {
       m.sendFailed += p.count;
+    }),
+    instrumentation.on("producer.retry", ({ payload: p }) => {
+      m.sendRetried += p.count;
     }),
     instrumentation.on("processor.batch", ({ payload: p }) => {
       m.bytesConsumed += p.bytes;

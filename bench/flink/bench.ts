@@ -124,7 +124,7 @@ async function plan(name: "projection" | "sessionize"): Promise<PlannedProcessor
 }
 const projection = await plan("projection");
 const sessionize = await plan("sessionize");
-await ensureTopics(createKafkajsClient({ brokers, logLevel: "nothing" }), ["projection", "sessionize"].map((n) => ({ ...SessionSummarizedContract, topic: `bench.flink.${n}.${run}`, partitions: 1 })) as unknown as EventContract[]);
+await ensureTopics(createKafkaClient({ brokers, logLevel: "nothing" }), ["projection", "sessionize"].map((n) => ({ ...SessionSummarizedContract, topic: `bench.flink.${n}.${run}`, partitions: 1 })) as unknown as EventContract[]);
 
 let attempt = 0;
 /** The bounded run request of a processor, its statements and INSERT replaced where a variant says so. */

@@ -5,7 +5,11 @@
  * collector at 50% of its peak request rate for p50/p99 latency; CPU per 10k events for both
  * (collector: the child's utime+stime from /proc; direct: process.cpuUsage()).
  *
- *   npm run build && npx tsx bench/ingest/bench.ts [--seconds 15] [--connections 16]
+ *   npm run build && npx tsx bench/ingest/bench.ts [--seconds 15] [--connections 16] [--linger-ms N] [--no-direct] [--cpu-prof DIR]
+ *
+ * --linger-ms is passed to `evt ingest --linger-ms` (the collector's producer linger); --cpu-prof
+ * DIR runs the collector under `node --cpu-prof` (the profile is written when it exits);
+ * --no-direct skips the direct-producer side (profiling runs).
  */
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -22,7 +26,14 @@ const arg = (name: string, d: number): number => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? Number(process.argv[i + 1]) : d;
 };
+const flag = (name: string): string | undefined => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : undefined;
+};
 const SECONDS = arg("seconds", 15);
+const LINGER = flag("linger-ms");
+const CPU_PROF = flag("cpu-prof");
+const DIRECT = !process.argv.includes("--no-direct");
 const CONNECTIONS = arg("connections", 16);
 const BATCH = 50;
 const BROKERS = [process.env.EVT_BENCH_BROKERS ?? "127.0.0.1:19092"];
@@ -84,8 +95,10 @@ async function direct(topic: string): Promise<{ eventsPerSec: number; cpuMsPer10
 
 async function startCollector(topic: string, port: number) {
   const keys = JSON.stringify({ keys: [{ app: "bench", key: KEY, ratePerSecond: 10_000_000 }] });
-  const child = spawn(process.execPath, [path.join(ROOT, "bin/run.js"), "ingest", "--port", String(port), "--brokers", BROKERS.join(","),
-    "--topic", `${PageViewedContract.type}=${topic}`, "--bad-topic", `bench.ingest.bad.${tag}`, "--create-topics", "--log-level", "warn"],
+  const node = CPU_PROF ? ["--cpu-prof", "--cpu-prof-dir", path.resolve(CPU_PROF)] : [];
+  const child = spawn(process.execPath, [...node, path.join(ROOT, "bin/run.js"), "ingest", "--port", String(port), "--brokers", BROKERS.join(","),
+    "--topic", `${PageViewedContract.type}=${topic}`, "--bad-topic", `bench.ingest.bad.${tag}`, "--create-topics", "--log-level", "warn",
+    ...(LINGER !== undefined ? ["--linger-ms", LINGER] : [])],
   { cwd: ROOT, env: { ...process.env, EVT_INGEST_KEYS: keys }, stdio: ["ignore", "ignore", "inherit"] });
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 200; i++) {
@@ -111,7 +124,7 @@ async function main(): Promise<void> {
   await createTopic(directTopic);
   await createTopic(httpTopic);
 
-  const d = await direct(directTopic);
+  const d = DIRECT ? await direct(directTopic) : { eventsPerSec: NaN, cpuMsPer10k: NaN };
   const { child, url } = await startCollector(httpTopic, 18990 + Math.floor(Math.random() * 9));
   try {
     await cannon(url, { seconds: 3 }); // warm-up (JIT, connections)
@@ -123,7 +136,7 @@ async function main(): Promise<void> {
     const half = await cannon(url, { seconds: SECONDS, overallRate: Math.max(1, Math.round(ok / SECONDS / 2)) });
     const result = {
       loadAverageBefore: load0, loadAverageAfter: readFileSync("/proc/loadavg", "utf8").trim(),
-      eventBytes, batch: BATCH, connections: CONNECTIONS, seconds: SECONDS,
+      eventBytes, batch: BATCH, connections: CONNECTIONS, seconds: SECONDS, lingerMs: LINGER ?? "default",
       direct: { eventsPerSec: Math.round(d.eventsPerSec), cpuMsPer10k: Math.round(d.cpuMsPer10k) },
       collector: {
         eventsPerSec: Math.round(peakEvents), non2xx: peak.non2xx, errors: peak.errors,
@@ -136,6 +149,8 @@ async function main(): Promise<void> {
     console.log(JSON.stringify(result, null, 2));
   } finally {
     child.kill("SIGTERM");
+    // the profile is written on exit
+    if (child.exitCode === null && child.signalCode === null) await new Promise((r) => child.once("exit", r));
   }
 }
 

@@ -41,7 +41,8 @@ export default class Ingest extends EvtCommand<typeof Ingest> {
     "(the route table <out>/ingest/routes.json), only with a write key, each key limited to event types, CORS origins and a rate. " +
     "Each event is validated against its contract and answered on its own (accepted, or rejected with failure type, field path and reason); " +
     "accepted events are produced to their topics with ce_id = the client's id, rejected ones to the bad-events topic; the answer is sent " +
-    "only after Kafka acknowledged. Kafka unavailable: 503 with Retry-After. Serves /healthz and /readyz. SIGTERM/SIGINT stop accepting, " +
+    "only after Kafka acknowledged. Kafka unavailable: 503 with Retry-After. Serves /healthz, /readyz and /metrics (Prometheus; " +
+    "on --metrics-port instead when given, to keep it off the public listener). SIGTERM/SIGINT stop accepting, " +
     "finish in-flight requests and exit 0. Write keys: --keys FILE or EVT_INGEST_KEYS, YAML or JSON " +
     '{"keys":[{"app":"web-shop","keyEnv":"SHOP_KEY","types":["clickstream.v1.PageViewed"],"origins":["https://shop.example.com"],"ratePerSecond":200}]} ' +
     "(key, keyEnv or keySha256; keys are never logged).";
@@ -64,6 +65,12 @@ export default class Ingest extends EvtCommand<typeof Ingest> {
     "max-event-bytes": Flags.integer({ summary: "Bytes per event (default 65536); over it the event is rejected (size_violation).", min: 1 }),
     "ack-timeout-ms": Flags.integer({ summary: "Wait for Kafka's acknowledgement before answering 503 (default 10000).", min: 1 }),
     "retry-after": Flags.integer({ summary: "Retry-After seconds of a 503 (default 5).", min: 1 }),
+    "linger-ms": Flags.integer({
+      summary: "How long the first accepted event waits for other requests' events before a produce request goes out (default 0; requests are answered only after Kafka acknowledged their events).", min: 0, max: 1000, helpValue: "MS",
+    }),
+    "metrics-port": Flags.integer({
+      summary: "Serve /metrics (and /healthz, /readyz) on this port instead of the collector's (0 = any free port, logged).", min: 0, max: 65535, helpValue: "PORT",
+    }),
     "log-level": Flags.option({ options: ["debug", "info", "warn", "error"] as const, default: "info" as const, summary: "Lowest level logged to stderr." })(),
   };
 
@@ -88,11 +95,18 @@ export default class Ingest extends EvtCommand<typeof Ingest> {
     const routesFile = path.resolve(cwd, this.flags.routes ?? path.join(config.out, INGEST_ROUTES_PATH));
 
     // Fastify, kafkajs and the collector load only when this command runs (oclif imports every command).
-    const [{ readRouteTable, resolveRoutes }, { WriteKeys }, { createCollector }, { startIngestServer }, { createKafkaClient }] = await Promise.all([
+    const [{ readRouteTable, resolveRoutes }, { WriteKeys }, { createCollector }, { startIngestServer }, { createKafkaClient }, { Instrumentation }, { RuntimeMetrics }, { startOpsServer }] = await Promise.all([
       import("@evt/runtime/http/routes.js"), import("@evt/runtime/http/keys.js"), import("@evt/runtime/http/collector.js"),
-      import("@evt/runtime/http/server.js"), import("@evt/runtime/kafka/adapter.js"),
+      import("@evt/runtime/http/server.js"), import("@evt/runtime/kafka/adapter.js"), import("@evt/runtime/instrumentation.js"),
+      import("@evt/runtime/metrics/runtime-metrics.js"), import("@evt/runtime/metrics/ops-server.js"),
     ]);
+    // requests by status, events accepted/rejected by failure type, the producer's counters, request latency
+    const instrumentation = new Instrumentation();
+    const metrics = new RuntimeMetrics();
+    metrics.attach(instrumentation);
+    const metricsPort = this.flags["metrics-port"];
     let server: Awaited<ReturnType<typeof startIngestServer>>;
+    let ops: Awaited<ReturnType<typeof startOpsServer>> | undefined;
     try {
       if (!existsSync(routesFile)) throw new EvtError(`no route table at ${routesFile}: mark contracts ingest { public: true } and run evt generate`);
       const table = readRouteTable(routesFile);
@@ -112,9 +126,21 @@ export default class Ingest extends EvtCommand<typeof Ingest> {
         ...(this.flags["ack-timeout-ms"] ? { ackTimeoutMs: this.flags["ack-timeout-ms"] } : {}),
         ...(this.flags["retry-after"] ? { retryAfterSeconds: this.flags["retry-after"] } : {}),
         logger: log,
+        instrumentation,
+        ...(this.flags["linger-ms"] !== undefined ? { batching: { lingerMs: this.flags["linger-ms"] } } : {}),
       });
-      server = await startIngestServer({ collector, host: this.flags.host, port: this.flags.port });
-      log.info("collector listening", { address: server.address, routes: [...routes.keys()], apps: specs.map((s) => s.app), badTopic: this.flags["bad-topic"] });
+      const hook = async () => ({ contentType: metrics.contentType, body: await metrics.text() });
+      server = await startIngestServer({ collector, host: this.flags.host, port: this.flags.port, ...(metricsPort === undefined ? { metrics: hook } : {}) });
+      if (metricsPort !== undefined) {
+        ops = await startOpsServer({ metrics, port: metricsPort, host: this.flags.host, ready: () => collector.ready().ready, healthy: () => true }).catch((e: NodeJS.ErrnoException) => {
+          void server.close();
+          throw new EvtError(e.code === "EADDRINUSE" ? `--metrics-port ${metricsPort}: the port is in use by another process` : `--metrics-port ${metricsPort}: cannot listen (${e.message})`);
+        });
+      }
+      log.info("collector listening", {
+        address: server.address, metrics: ops ? `port ${ops.port}` : `${server.address}/metrics`, ...(ops ? { metricsPort: ops.port } : {}),
+        routes: [...routes.keys()], apps: specs.map((s) => s.app), badTopic: this.flags["bad-topic"],
+      });
     } catch (e) {
       if (isRuntimeConfigError(e) || isTopicError(e)) throw new EvtError(e.message);
       if (isKafkaClientError(e)) throw new EvtError(`cannot reach Kafka at ${brokers.join(",")}: ${e.message}`);
@@ -123,7 +149,7 @@ export default class Ingest extends EvtCommand<typeof Ingest> {
     const stopped = completion();
     onStopSignal((signal) => {
       log.info("signal received; finishing in-flight requests", { signal });
-      server.close().then(stopped.resolve, stopped.reject);
+      Promise.all([server.close(), ops?.close()]).then(() => stopped.resolve(), stopped.reject);
     });
     await stopped.done;
     log.info("collector stopped");

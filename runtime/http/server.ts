@@ -1,7 +1,8 @@
 /**
  * `evt ingest`'s HTTP server on Fastify (docs/decisions.md D67): the one module that imports it.
  * Routes: POST /v1/events (JSON or protobuf batch, optionally gzip), OPTIONS /v1/events (CORS
- * preflight), GET /healthz, GET /readyz, and GET /metrics when a metrics hook is given. Bodies are
+ * preflight), GET /healthz, GET /readyz, and GET /metrics when a metrics hook is given; every
+ * POST's status and latency go to the collector's instrumentation (`ingest.response`). Bodies are
  * read as bytes with Fastify's limit (413 with the limit), gunzipped with a second limit, parsed
  * here; the collector does the rest. `close()` stops accepting, lets in-flight requests finish
  * (their Kafka acks included), then disconnects.
@@ -114,7 +115,14 @@ export function buildIngestApp(Fastify: FastifyFactory, options: IngestServerOpt
 
   app.options("/v1/events", async (req, reply) => send(reply, collector.preflight(req.headers.origin)));
 
-  app.post("/v1/events", async (req, reply) => {
+  // every answer of POST /v1/events, refusals before the collector (400, 413, 415) included
+  const instrumentation = collector.instrumentation;
+  const onResponse = (_req: FastifyRequest, reply: FastifyReply, done: () => void): void => {
+    instrumentation.emit("ingest.response", () => ({ status: reply.statusCode, latencyMs: reply.elapsedTime }));
+    done();
+  };
+
+  app.post("/v1/events", { onResponse }, async (req, reply) => {
     const body = req.body;
     if (!Buffer.isBuffer(body)) throw new BadRequest(400, "empty body");
     const bytes = await bodyBytes(req, body, limits.maxDecompressedBytes);

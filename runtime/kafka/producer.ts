@@ -110,7 +110,7 @@ export interface ProducerOptions {
   readonly batching?: ProducerBatching;
   /** Bounded retries of retriable failures (an unreachable broker included); see `ProducerRetry`. */
   readonly retry?: ProducerRetry;
-  /** Metrics hooks: `producer.sent` / `producer.failed` with counts, bytes and latency. */
+  /** Metrics hooks: `producer.sent` / `producer.failed` / `producer.retry` with counts, bytes and latency. */
   readonly instrumentation?: Instrumentation;
   /** Explicitly create these contracts' topics (partitions, retention) on connect. */
   readonly createTopics?: readonly EventContract[];
@@ -186,14 +186,17 @@ export function createProducer(options: ProducerOptions): EvtKafkaProducer {
     return w;
   }
 
-  /** Runs `task`, retrying retriable failures until `maxRetryTimeMs` has passed since the first attempt. */
-  async function withinRetryWindow<T>(task: () => Promise<T>): Promise<T> {
+  /** Runs `task`, retrying retriable failures until `maxRetryTimeMs` has passed since the first attempt; `waiting` are the events each retry holds back (the retried counter). */
+  async function withinRetryWindow<T>(task: () => Promise<T>, waiting: readonly { readonly topic: string; readonly count: number }[]): Promise<T> {
     const deadline = Date.now() + maxRetryTimeMs;
     try {
       const out = await retry(task, {
         retries: Number.MAX_SAFE_INTEGER, initialBackoffMs, maxBackoffMs,
         // only what the adapter judged transient (a broker away, a leader moving); anything else fails at once
         shouldRetry: (e) => isEvtRuntimeError(e) && e.retriable && Date.now() < deadline,
+        onRetry: (error, attempt, delayMs) => {
+          for (const w of waiting) instrumentation.emit("producer.retry", () => ({ producer: options.source, topic: w.topic, count: w.count, attempt, delayMs, error }));
+        },
       });
       return out.value;
     } catch (e) {
@@ -274,10 +277,10 @@ export function createProducer(options: ProducerOptions): EvtKafkaProducer {
     const request: TopicRecords[] = [...byTopic].map(([topic, records]) => ({ topic, records }));
     let acks: PartitionAck[];
     try {
-      acks = await withinRetryWindow(() => port!.send(request, { compression, acks: -1, timeoutMs }));
+      acks = await withinRetryWindow(() => port!.send(request, { compression, acks: -1, timeoutMs }), items.map((it) => ({ topic: it.topic, count: it.records.length })));
     } catch (e) {
       for (const it of items) {
-        instrumentation.emit("producer.failed", () => ({ topic: it.topic, count: it.records.length, error: e, latencyMs: Date.now() - it.started }));
+        instrumentation.emit("producer.failed", () => ({ producer: options.source, topic: it.topic, count: it.records.length, error: e, latencyMs: Date.now() - it.started }));
         it.reject(e);
       }
       return;
@@ -295,7 +298,7 @@ export function createProducer(options: ProducerOptions): EvtKafkaProducer {
         seen.set(k, idx + 1);
         results[i] = { id: it.ids[i]!, topic: it.topic, partition, offset: String((base.get(k) ?? -1) + idx) };
       }
-      instrumentation.emit("producer.sent", () => ({ topic: it.topic, count: it.records.length, bytes: it.bytes, latencyMs: now - it.started }));
+      instrumentation.emit("producer.sent", () => ({ producer: options.source, topic: it.topic, count: it.records.length, bytes: it.bytes, latencyMs: now - it.started }));
       it.resolve(results);
     }
   }
@@ -318,7 +321,7 @@ export function createProducer(options: ProducerOptions): EvtKafkaProducer {
       for (let i = 0; i < list.length; i++) validateEvent(contract, list[i], i);
     } catch (e) {
       if (isEventValidationError(e)) {
-        instrumentation.emit("producer.failed", () => ({ topic: contract.topic, count: list.length, error: e, latencyMs: Date.now() - started }));
+        instrumentation.emit("producer.failed", () => ({ producer: options.source, topic: contract.topic, count: list.length, error: e, latencyMs: Date.now() - started }));
       }
       throw e;
     }
@@ -338,7 +341,11 @@ export function createProducer(options: ProducerOptions): EvtKafkaProducer {
     contract: EventContract<S>, list: readonly MessageShape<S>[], ids: readonly string[], time: string, started: number,
     extraHeaders?: SendOptions["headers"],
   ): Promise<SendResult[]> {
-    const partitions = await withinRetryWindow(() => partitionsOf(contract.topic));
+    const partitions = await withinRetryWindow(() => partitionsOf(contract.topic), [{ topic: contract.topic, count: list.length }]).catch((e: unknown) => {
+      // nothing was queued: count the events as failed here (sendRequest counts the queued ones)
+      instrumentation.emit("producer.failed", () => ({ producer: options.source, topic: contract.topic, count: list.length, error: e, latencyMs: Date.now() - started }));
+      throw e;
+    });
     const w = wireOf(contract);
     const records: OutgoingRecord[] = new Array(list.length);
     const recordBytes: number[] = new Array(list.length);

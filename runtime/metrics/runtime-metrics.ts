@@ -3,12 +3,13 @@
  * producer, runner and sinks know nothing about Prometheus). A library exposes a registry rather
  * than owning the global one: pass your service's `Registry` and the same counters land there.
  * Names follow Prometheus conventions: `evt_` prefix, base units (`_seconds`, `_bytes`), `_total`
- * for counters, and only bounded labels (topic, partition, sink, processor, reason class — never
- * event ids or free text).
+ * for counters, and only bounded labels (producer, topic, partition, sink, processor, reason class,
+ * ingest app / status / failure type — never event ids or free text).
  */
 import type { Instrumentation } from "../instrumentation.js";
 import { promClient, type Registry } from "./prom.js";
 import { sinkReasonClass } from "./reasons.js";
+import { AggregatedHistogram, aggregatedCounter } from "./aggregated.js";
 
 /** Per partition: how many records the warehouse has not got yet (Kafka end offset − warehouse high-water − 1). */
 export interface PartitionBehind {
@@ -43,14 +44,17 @@ export class RuntimeMetrics {
     const gauge = (name: string, help: string, labelNames: string[]) => new GaugeClass({ name, help, labelNames, registers });
     const sources = (): BehindSource[] => this.behindSources;
     this.m = {
-      sent: counter("evt_producer_sent_events_total", "Events acknowledged by Kafka.", ["topic"]),
-      sentBytes: counter("evt_producer_sent_bytes_total", "Bytes (keys, values, headers) acknowledged by Kafka.", ["topic"]),
-      sendFailed: counter("evt_producer_failed_events_total", "Events whose send failed after the driver's retries, or failed validation.", ["topic"]),
-      sendDuration: histogram("evt_producer_send_duration_seconds", "Time from send() to the broker's ack.", ["topic"], LATENCY_BUCKETS),
+      // `producer` is the producer's source (its ce_source): one value per producer a process runs
+      sent: counter("evt_producer_sent_events_total", "Events acknowledged by Kafka.", ["producer", "topic"]),
+      sentBytes: counter("evt_producer_sent_bytes_total", "Bytes (keys, values, headers) acknowledged by Kafka.", ["producer", "topic"]),
+      sendFailed: counter("evt_producer_failed_events_total", "Events whose send failed after the producer's retry window, or failed validation.", ["producer", "topic"]),
+      sendRetried: counter("evt_producer_retried_events_total", "Events whose produce attempt failed transiently and went again (an event retried twice counts twice).", ["producer", "topic"]),
+      sendDuration: histogram("evt_producer_send_duration_seconds", "Time from send() to the broker's ack, retries included.", ["producer", "topic"], LATENCY_BUCKETS),
       consumed: counter("evt_consumed_records_total", "Records fetched from Kafka by sinks and processors.", ["topic", "partition"]),
       consumedBytes: counter("evt_consumed_bytes_total", "Bytes of records fetched from Kafka.", ["topic", "partition"]),
-      handled: counter("evt_processor_handled_events_total", "Events a processor handled successfully.", ["processor", "topic"]),
-      handleDuration: histogram("evt_processor_handle_duration_seconds", "Handler time of one event, retries included.", ["processor"], LATENCY_BUCKETS),
+      // per event: aggregated here, read by prom-client at scrape time (runtime/metrics/aggregated.ts)
+      handled: aggregatedCounter("evt_processor_handled_events_total", "Events a processor handled successfully.", ["processor", "topic"], this.registry),
+      handleDuration: new AggregatedHistogram("evt_processor_handle_duration_seconds", "Handler time of one event, retries included.", "processor", LATENCY_BUCKETS, this.registry),
       processorRetries: counter("evt_processor_retries_total", "Handler attempts that failed and were retried.", ["processor", "topic"]),
       processorDlq: counter("evt_processor_dead_lettered_total", "Events a processor sent to the dead-letter topic.", ["processor", "topic"]),
       schemaMismatch: counter("evt_consumer_schema_mismatch_total", "Events written with another descriptor than the reader's (expected under evolution).", ["type"]),
@@ -61,6 +65,10 @@ export class RuntimeMetrics {
       sinkRetries: counter("evt_sink_warehouse_retries_total", "Transient warehouse failures retried.", ["sink"]),
       sinkDlq: counter("evt_sink_dead_lettered_total", "Records a sink sent to its DLQ topic, by reason class.", ["sink", "reason"]),
       freshness: histogram("evt_sink_freshness_seconds", "Age of a batch's newest event (ingest time minus event time) when it committed.", ["sink"], FRESHNESS_BUCKETS),
+      ingestRequests: counter("evt_ingest_requests_total", "POST /v1/events answers of the ingest collector, by HTTP status.", ["status"]),
+      ingestDuration: histogram("evt_ingest_request_duration_seconds", "Time from a request's first byte to its answer (Kafka's ack included), by HTTP status.", ["status"], LATENCY_BUCKETS),
+      ingestAccepted: counter("evt_ingest_accepted_events_total", "Client events accepted and acknowledged by Kafka.", ["app"]),
+      ingestRejected: counter("evt_ingest_rejected_events_total", "Client events rejected to the bad-events topic, by failure type.", ["app", "failure"]),
       lastCommit: gauge("evt_sink_last_commit_timestamp_seconds", "When the sink last committed a batch (unix time).", ["sink"]),
       behind: new GaugeClass({
         name: "evt_sink_records_behind",
@@ -90,16 +98,27 @@ export class RuntimeMetrics {
     const m = this.m;
     const offs = [
       instrumentation.on("producer.sent", ({ payload: p }) => {
-        m.sent.inc({ topic: p.topic }, p.count);
-        m.sentBytes.inc({ topic: p.topic }, p.bytes);
-        m.sendDuration.observe({ topic: p.topic }, p.latencyMs / 1000);
+        const labels = { producer: p.producer, topic: p.topic };
+        m.sent.inc(labels, p.count);
+        m.sentBytes.inc(labels, p.bytes);
+        m.sendDuration.observe(labels, p.latencyMs / 1000);
       }),
-      instrumentation.on("producer.failed", ({ payload: p }) => m.sendFailed.inc({ topic: p.topic }, p.count)),
+      instrumentation.on("producer.failed", ({ payload: p }) => m.sendFailed.inc({ producer: p.producer, topic: p.topic }, p.count)),
+      instrumentation.on("producer.retry", ({ payload: p }) => m.sendRetried.inc({ producer: p.producer, topic: p.topic }, p.count)),
+      instrumentation.on("ingest.response", ({ payload: p }) => {
+        const labels = { status: String(p.status) };
+        m.ingestRequests.inc(labels);
+        m.ingestDuration.observe(labels, p.latencyMs / 1000);
+      }),
+      instrumentation.on("ingest.request", ({ payload: p }) => {
+        if (p.accepted > 0) m.ingestAccepted.inc({ app: p.app }, p.accepted);
+        for (const [failure, n] of Object.entries(p.failures)) if (n) m.ingestRejected.inc({ app: p.app, failure }, n);
+      }),
       instrumentation.on("processor.batch", ({ payload: p }) => this.consumed(p.topic, p.partition, p.count, p.bytes)),
       instrumentation.on("sink.consumed", ({ payload: p }) => this.consumed(p.topic, p.partition, p.count, p.bytes)),
       instrumentation.on("processor.handled", ({ payload: p }) => {
-        m.handled.inc({ processor: p.processor, topic: p.topic });
-        m.handleDuration.observe({ processor: p.processor }, p.latencyMs / 1000);
+        m.handled([p.processor, p.topic]).n++;
+        m.handleDuration.observe(p.processor, p.latencyMs / 1000);
       }),
       instrumentation.on("processor.retry", ({ payload: p }) => m.processorRetries.inc({ processor: p.processor, topic: p.topic })),
       instrumentation.on("processor.dead_lettered", ({ payload: p }) => m.processorDlq.inc({ processor: p.processor, topic: p.topic })),

@@ -2,7 +2,8 @@
  * Issue 10.5 against a real broker of this test's own (another port; the shared 19092 broker is
  * never stopped): a short outage during sends is absorbed by the producer's bounded retries; an
  * outage longer than the window fails with EventsNotSentError carrying the events' ce_ids, and a
- * resend with those ids is de-duplicated by the sink (DuckDB): every event exactly once.
+ * resend with those ids is de-duplicated by the sink (DuckDB): every event exactly once. A service's
+ * own prom-client registry gets the producers' sent / failed / retried counters with these values.
  */
 import { execFile } from "node:child_process";
 import { mkdtempSync } from "node:fs";
@@ -12,6 +13,7 @@ import { randomBytes, randomInt } from "node:crypto";
 import { promisify } from "node:util";
 import { create } from "@bufbuild/protobuf";
 import { DuckDBInstance } from "@duckdb/node-api";
+import { Registry } from "prom-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createProducer } from "../../runtime/kafka/producer.js";
 import { isEventsNotSentError, type EventsNotSentError } from "../../runtime/errors.js";
@@ -19,6 +21,7 @@ import type { EventContract } from "../../runtime/contract.js";
 import { startSinks } from "../../runtime/sinks/sink.js";
 import { DuckdbWriter } from "../../runtime/sinks/duckdb/writer.js";
 import { jsonLogger } from "../../runtime/log.js";
+import { RuntimeMetrics } from "../../runtime/metrics/runtime-metrics.js";
 import { catalog } from "../../generated/ts/index.js";
 import { OrderPlacedSchema } from "../../generated/ts/orders/v1/orders_pb.js";
 import { REPO_ROOT } from "../helpers/compile-proto.js";
@@ -63,9 +66,18 @@ async function rowsOf(file: string): Promise<{ n: number; distinct: number; orde
 describe("producer through broker outages (issue 10.5)", () => {
   it("retries a short outage inside its window; past the window the error carries the ce_ids and a resend with them stays exactly-once", async () => {
     const patient = createProducer({ brokers, source: "outage-test", createTopics: [contract], retry: { maxRetryTimeMs: 120_000 }, kafka: { logLevel: "nothing" } });
-    const impatient = createProducer({ brokers, source: "outage-test", retry: { maxRetryTimeMs: 2_000 }, kafka: { logLevel: "nothing" } });
+    const impatient = createProducer({ brokers, source: "outage-impatient", retry: { maxRetryTimeMs: 2_000 }, kafka: { logLevel: "nothing" } });
+    // a service's producer whose driver does not retry a refused connection itself: every refused
+    // attempt during the outage is one of the evt producer's own retries
+    const service = createProducer({ brokers, source: "outage-service", retry: { maxRetryTimeMs: 120_000, initialBackoffMs: 200, maxBackoffMs: 1_000 }, kafka: { logLevel: "nothing", kafkajs: { retry: { retries: 1, initialRetryTime: 100 } } } });
+    // the service registers the runtime's counters in its own registry (issue 15.1)
+    const registry = new Registry();
+    const serviceMetrics = new RuntimeMetrics({ registry });
+    serviceMetrics.attach(impatient.instrumentation);
+    serviceMetrics.attach(service.instrumentation);
     await patient.connect();
     await impatient.connect();
+    await service.connect();
     let sent = 0;
     try {
       // before any outage
@@ -73,12 +85,15 @@ describe("producer through broker outages (issue 10.5)", () => {
       sent += 20;
 
       // a short outage while sending: the send resolves once the broker is back
+      expect(await service.send(contract, batch(100, 5))).toHaveLength(5);
       await broker("stop");
       const during = patient.send(contract, batch(20, 20));
+      const serviceDuring = service.send(contract, batch(105, 5));
       await new Promise((r) => setTimeout(r, 3_000));
       await broker("start");
       expect(await during).toHaveLength(20);
-      sent += 20;
+      expect(await serviceDuring).toHaveLength(5);
+      sent += 30;
 
       // an outage longer than the window: EventsNotSentError with every ce_id, in order
       await broker("stop");
@@ -99,6 +114,7 @@ describe("producer through broker outages (issue 10.5)", () => {
       sent += 20;
     } finally {
       await impatient.disconnect().catch(() => {});
+      await service.disconnect().catch(() => {});
       await patient.disconnect().catch(() => {});
     }
 
@@ -114,8 +130,22 @@ describe("producer through broker outages (issue 10.5)", () => {
     } finally {
       await sinks.stop();
     }
-    // 80 records in the log, 60 distinct events: each exactly once in the table
-    expect(await rowsOf(duckdbPath)).toEqual({ n: 60, distinct: 60, orders: 60 });
+    // 90 records in the log, 70 distinct events: each exactly once in the table
+    expect(await rowsOf(duckdbPath)).toEqual({ n: 70, distinct: 70, orders: 70 });
+
+    // the service's registry: real values from these sends, labelled per producer
+    const value = async (name: string, producer: string): Promise<number> =>
+      ((await registry.getSingleMetric(name)!.get()).values.find((v) => v.labels.producer === producer && v.labels.topic === sink.topic)?.value ?? 0);
+    expect(await value("evt_producer_sent_events_total", "outage-service")).toBe(10);
+    expect(await value("evt_producer_failed_events_total", "outage-service")).toBe(0);
+    // each refused attempt held the 5 events back once
+    const retried = await value("evt_producer_retried_events_total", "outage-service");
+    expect(retried).toBeGreaterThanOrEqual(5);
+    expect(retried % 5).toBe(0);
+    expect(await value("evt_producer_failed_events_total", "outage-impatient")).toBe(20);
+    expect(await value("evt_producer_sent_events_total", "outage-impatient")).toBe(0);
+    const text = await registry.metrics();
+    expect(text).toContain(`evt_producer_retried_events_total{producer="outage-service",topic="${sink.topic}"} ${retried}`);
   }, 600_000);
 });
 

@@ -95,7 +95,7 @@ describe("instrumentation", () => {
   it("builds payloads only when someone listens, and on() unsubscribes", () => {
     const ins = new Instrumentation();
     let built = 0;
-    const payload = () => { built++; return { topic: "t", count: 1, bytes: 1, latencyMs: 1 }; };
+    const payload = () => { built++; return { producer: "p", topic: "t", count: 1, bytes: 1, latencyMs: 1 }; };
     ins.emit("producer.sent", payload);
     expect(built).toBe(0);
     const seen: number[] = [];

@@ -142,11 +142,18 @@ describe("evt producer request sizes", () => {
   });
 
   it("retries a retriable (connection-class) failure inside its window and sends once the broker answers", async () => {
-    const { kafka, producer } = await connected({ retry: { maxRetryTimeMs: 5_000, initialBackoffMs: 1 } });
+    const instrumentation = new Instrumentation();
+    const { metrics } = collectMetrics(instrumentation);
+    const retries: unknown[] = [];
+    instrumentation.on("producer.retry", ({ payload }) => retries.push(payload));
+    const { kafka, producer } = await connected({ retry: { maxRetryTimeMs: 5_000, initialBackoffMs: 1 }, instrumentation });
     kafka.failNext(new KafkaClientError("kafka: Connection error: connect ECONNREFUSED 127.0.0.1:1", { retriable: true }));
     const [res] = await producer.send(cart, goodCart("r1"));
     expect(kafka.requests).toHaveLength(1);
     expect(kafka.requests[0]![0]!.records[0]!.headers.ce_id!.toString()).toBe(res!.id);
+    // the retried counter: one event held back once, then sent
+    expect(retries).toEqual([expect.objectContaining({ producer: "test-svc", topic: cart.topic, count: 1, attempt: 1 })]);
+    expect(metrics).toMatchObject({ sendRetried: 1, sent: 1, sendFailed: 0 });
   });
 
   it("past its window rejects with EventsNotSentError carrying the ce_ids; a resend with them reuses them", async () => {

@@ -18,17 +18,19 @@ function fed(): { metrics: RuntimeMetrics; inst: Instrumentation } {
 describe("RuntimeMetrics", () => {
   it("counts producer, consumer and sink events under evt_ names with base units and bounded labels", async () => {
     const { metrics, inst } = fed();
-    inst.emit("producer.sent", () => ({ topic: "t.a.v1", count: 3, bytes: 300, latencyMs: 12 }));
-    inst.emit("producer.failed", () => ({ topic: "t.a.v1", count: 1, error: new Error("x"), latencyMs: 5 }));
+    inst.emit("producer.sent", () => ({ producer: "svc", topic: "t.a.v1", count: 3, bytes: 300, latencyMs: 12 }));
+    inst.emit("producer.failed", () => ({ producer: "svc", topic: "t.a.v1", count: 1, error: new Error("x"), latencyMs: 5 }));
+    inst.emit("producer.retry", () => ({ producer: "svc", topic: "t.a.v1", count: 2, attempt: 1, delayMs: 50, error: new Error("down") }));
     inst.emit("sink.consumed", () => ({ sink: "S.A", topic: "t.a.v1", partition: 1, count: 4, bytes: 400 }));
     inst.emit("sink.flushed", () => ({ sink: "S.A", table: "S.A", rows: 3, written: 3, rejected: 1, bytes: 300, latencyMs: 40, lagMs: 2_000 }));
     inst.emit("sink.retry", () => ({ sink: "S.A", table: "S.A", attempt: 1, delayMs: 200, error: new Error("down") }));
     inst.emit("sink.dead_lettered", () => ({ sink: "S.A", topic: "t.a.v1", partition: 1, offset: "7", dlqTopic: "t.a.v1.dlq", reason: "record has no ce_id header (the de-duplication key)" }));
     const text = await metrics.text();
-    expect(text).toContain('evt_producer_sent_events_total{topic="t.a.v1"} 3');
-    expect(text).toContain('evt_producer_sent_bytes_total{topic="t.a.v1"} 300');
-    expect(text).toContain('evt_producer_failed_events_total{topic="t.a.v1"} 1');
-    expect(text).toContain('evt_producer_send_duration_seconds_sum{topic="t.a.v1"} 0.012');
+    expect(text).toContain('evt_producer_sent_events_total{producer="svc",topic="t.a.v1"} 3');
+    expect(text).toContain('evt_producer_sent_bytes_total{producer="svc",topic="t.a.v1"} 300');
+    expect(text).toContain('evt_producer_failed_events_total{producer="svc",topic="t.a.v1"} 1');
+    expect(text).toContain('evt_producer_retried_events_total{producer="svc",topic="t.a.v1"} 2');
+    expect(text).toContain('evt_producer_send_duration_seconds_sum{producer="svc",topic="t.a.v1"} 0.012');
     expect(text).toContain('evt_consumed_records_total{topic="t.a.v1",partition="1"} 4');
     expect(text).toContain('evt_consumed_bytes_total{topic="t.a.v1",partition="1"} 400');
     expect(text).toContain('evt_sink_records_total{sink="S.A"} 4');
@@ -40,6 +42,49 @@ describe("RuntimeMetrics", () => {
     // never the free-text reason or an offset as a label value
     expect(text).not.toContain("de-duplication");
     expect(text).not.toMatch(/offset="/);
+  });
+
+  it("counts ingest answers by status with their latency, and client events accepted / rejected by failure type", async () => {
+    const { metrics, inst } = fed();
+    inst.emit("ingest.response", () => ({ status: 200, latencyMs: 7 }));
+    inst.emit("ingest.response", () => ({ status: 200, latencyMs: 30 }));
+    inst.emit("ingest.response", () => ({ status: 413, latencyMs: 1 }));
+    inst.emit("ingest.request", () => ({ app: "web-shop", status: 200, accepted: 48, rejected: 2, failures: { schema_violation: 1, auth: 1 }, latencyMs: 7 }));
+    const text = await metrics.text();
+    expect(text).toContain('evt_ingest_requests_total{status="200"} 2');
+    expect(text).toContain('evt_ingest_requests_total{status="413"} 1');
+    expect(text).toContain('evt_ingest_request_duration_seconds_bucket{le="0.01",status="200"} 1');
+    expect(text).toContain('evt_ingest_request_duration_seconds_count{status="200"} 2');
+    expect(text).toContain('evt_ingest_accepted_events_total{app="web-shop"} 48');
+    expect(text).toContain('evt_ingest_rejected_events_total{app="web-shop",failure="schema_violation"} 1');
+    expect(text).toContain('evt_ingest_rejected_events_total{app="web-shop",failure="auth"} 1');
+  });
+
+  it("counts per-event processor metrics (aggregated, read at scrape) in Prometheus' histogram format", async () => {
+    const { metrics, inst } = fed();
+    const handled = (latencyMs: number, topic = "t.a.v1") =>
+      inst.emit("processor.handled", () => ({ processor: "fulfil", topic, partition: 0, offset: "1", id: "x", attempts: 1, latencyMs }));
+    handled(0);
+    handled(3);
+    handled(40);
+    handled(20_000, "t.b.v1");
+    const text = await metrics.text();
+    expect(text).toContain('evt_processor_handled_events_total{processor="fulfil",topic="t.a.v1"} 3');
+    expect(text).toContain('evt_processor_handled_events_total{processor="fulfil",topic="t.b.v1"} 1');
+    expect(text).toContain("# TYPE evt_processor_handle_duration_seconds histogram");
+    expect(text).toContain('evt_processor_handle_duration_seconds_bucket{le="0.001",processor="fulfil"} 1');
+    expect(text).toContain('evt_processor_handle_duration_seconds_bucket{le="0.005",processor="fulfil"} 2');
+    expect(text).toContain('evt_processor_handle_duration_seconds_bucket{le="0.05",processor="fulfil"} 3');
+    expect(text).toContain('evt_processor_handle_duration_seconds_bucket{le="10",processor="fulfil"} 3');
+    expect(text).toContain('evt_processor_handle_duration_seconds_bucket{le="30",processor="fulfil"} 4');
+    expect(text).toContain('evt_processor_handle_duration_seconds_bucket{le="+Inf",processor="fulfil"} 4');
+    expect(text).toContain('evt_processor_handle_duration_seconds_sum{processor="fulfil"} 20.043');
+    expect(text).toContain('evt_processor_handle_duration_seconds_count{processor="fulfil"} 4');
+    // a second scrape does not count twice; later events add
+    handled(1);
+    const again = await metrics.text();
+    expect(again).toContain('evt_processor_handled_events_total{processor="fulfil",topic="t.a.v1"} 4');
+    expect((await metrics.registry.getMetricsAsJSON()).map((m) => m.name)).toContain("evt_processor_handle_duration_seconds");
   });
 
   it("registers into a service's own registry, not the global one", async () => {
@@ -57,8 +102,8 @@ describe("RuntimeMetrics", () => {
     const off = metrics.attach(inst);
     off();
     expect(inst.has("producer.sent")).toBe(false);
-    inst.emit("producer.sent", () => ({ topic: "t", count: 1, bytes: 1, latencyMs: 1 }));
-    expect(await metrics.text()).not.toContain('evt_producer_sent_events_total{topic="t"}');
+    inst.emit("producer.sent", () => ({ producer: "p", topic: "t", count: 1, bytes: 1, latencyMs: 1 }));
+    expect(await metrics.text()).not.toContain('evt_producer_sent_events_total{producer="p",topic="t"}');
   });
 });
 
