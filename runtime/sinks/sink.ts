@@ -287,8 +287,6 @@ class SinkWorker {
   private positioned = new Set<number>();
   private stopping = false;
   private failed = false;
-  /** A batch was given up by a stop: later batches are not written either (restart re-reads them). */
-  private abandoned = false;
   private readonly counters = { rowsWritten: 0, batches: 0, deadLettered: 0, retries: 0 };
 
   constructor(private readonly d: WorkerDeps) {}
@@ -413,12 +411,7 @@ class SinkWorker {
       // advances the fetch position only (no auto-commit): the record is held in the buffer now
       control.resolveOffset(rec.offset);
       if (this.rows.length >= this.d.batch.maxRows || this.bytes >= this.d.batch.maxBytes) {
-        // pipelined: this batch is written while the next one fills (DuckDB and Snowflake work off
-        // the JS thread); backpressure: the fetcher waits until the batch before it is written,
-        // so at most one batch is in flight beside the buffer
-        const previous = this.flushing;
-        void this.flush();
-        await previous;
+        await this.flush(); // backpressure: the fetcher waits for the warehouse
         if (this.failed) return;
       }
       if (Date.now() - lastBeat > 1_000) {
@@ -464,16 +457,9 @@ class SinkWorker {
     });
   }
 
-  /**
-   * Takes what is buffered now and writes it after the batches taken before it (one at a time, in
-   * order: each partition's high-water only moves forward). Resolves when this batch is written.
-   */
+  /** Writes what is buffered; concurrent calls queue behind each other. */
   flush(): Promise<void> {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    if (this.rows.length === 0 && this.rejects.length === 0 && this.pendingOffsets.size === 0) return this.flushing;
-    const taken = this.takeBuffer();
-    const run = this.flushing.then(() => this.writeTaken(taken));
+    const run = this.flushing.then(() => this.flushNow());
     this.flushing = run.catch(() => {});
     return run;
   }
@@ -493,9 +479,11 @@ class SinkWorker {
     return taken;
   }
 
-  private async writeTaken({ rows, rejects, offsets, bytes }: ReturnType<SinkWorker["takeBuffer"]>): Promise<void> {
-    // after a failed or abandoned batch nothing later may be written: its high-water would cover the lost rows
-    if (this.failed || this.abandoned) return;
+  private async flushNow(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.failed || (this.rows.length === 0 && this.rejects.length === 0 && this.pendingOffsets.size === 0)) return;
+    const { rows, rejects, offsets, bytes } = this.takeBuffer();
     const started = Date.now();
     try {
       for (const r of rejects) await this.deadLetter(r.record, r.reason);
@@ -507,7 +495,6 @@ class SinkWorker {
       await this.commitKafkaOffsets(offsets);
     } catch (e) {
       if (isStopRequestedError(e)) {
-        this.abandoned = true;
         this.d.log.warn("stopped before the batch was written; it stays uncommitted and is re-read from the warehouse high-water on restart", { sink: this.d.sink.name, rows: rows.length, offsets });
         return;
       }
