@@ -335,7 +335,7 @@ function recordHandler(ctx: RunnerContext): (rec: ConsumedRecord, control: Batch
   const { instrumentation, log } = ctx;
 
   function handled(rec: ConsumedRecord, d: Decoded, attempts: number, started: number): void {
-    // `id` is read on demand: decoding the ce_id header per event would cost metrics listeners that never read it (issue 15.6)
+    // `id` is read on demand: decoding the ce_id header per event would cost metrics listeners that never read it
     instrumentation.emit("processor.handled", () => ({
       processor: d.route.name, topic: rec.topic, partition: rec.partition, offset: rec.offset, get id() { return d.meta.id; }, attempts, latencyMs: Date.now() - started,
     }));

@@ -1,5 +1,5 @@
 /**
- * Per-event metrics without prom-client's per-call cost (issue 15.6: metrics must not slow the
+ * Per-event metrics without prom-client's per-call cost (metrics must not slow the
  * runner by more than 3%). prom-client hashes and validates the label object on every `inc` /
  * `observe` (~0.5 µs each), which the processor runner would pay per event. Here a per-event
  * update is a cached Map lookup and a few additions; prom-client reads the totals when scraped:
