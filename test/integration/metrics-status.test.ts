@@ -160,7 +160,7 @@ describe("metrics, evt status and SLO alerts of a sink", () => {
     const healthy = await run.scrape();
     // progress a person can see: the start-up steps, then one line per sink each interval
     await waitUntil(() => /"msg":"CLICKSTREAM\.PAGE_VIEWED: [\d.]+ rows\/s, 0 behind, 1 dead-lettered"/.test(run.stderr()), "a progress line", 10_000);
-    expect(run.stderr()).toMatch(/"msg":"evt run: (starting|connecting|joining group of|checking the warehouse)/);
+    expect(run.stderr()).toMatch(/"msg":"evt run: (starting|connecting|joining group of|checking the warehouse|creating DLQ topics)/);
     expect(sum(healthy, "evt_consumed_records_total", { topic: sink.topic })).toBe(101);
     expect(sum(healthy, "evt_sink_freshness_seconds_count", { sink: SINK })).toBeGreaterThan(0);
     expect(await run.stop()).toBe(0);
