@@ -110,6 +110,15 @@ function detail(e: unknown, message: string): string {
  * A failed connect, after the driver's bounded retries: one line naming the brokers and what the
  * network said, so "Kafka unreachable" reads as such (retriable: the brokers may come back).
  */
+/** Runs a driver's connect step; a failure becomes the one "brokers unreachable" error (or its own translation). */
+export async function connectTo(brokers: readonly string[], connect: () => Promise<unknown>): Promise<void> {
+  try {
+    await connect();
+  } catch (e) {
+    throw unreachable(e, brokers);
+  }
+}
+
 export function unreachable(e: unknown, brokers: readonly string[]): KafkaClientError {
   const err = e as DriverErrorShape & { retryCount?: number };
   const name = err.name ?? "";

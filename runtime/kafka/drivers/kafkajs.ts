@@ -12,7 +12,7 @@ import { jsonLogger, type RuntimeLogger } from "../../log.js";
 import type {
   AdminPort, BatchControl, ConsumedRecord, ConsumerPort, KafkaClient, KafkaClientConfig, ProducerPort,
 } from "../ports.js";
-import { translateKafkaError, unreachable } from "./classify.js";
+import { connectTo, translateKafkaError } from "./classify.js";
 
 export type KafkajsModule = typeof kafkajs;
 
@@ -28,7 +28,7 @@ function logCreatorFor(logger: RuntimeLogger): NonNullable<KafkaConfig["logCreat
   return () => ({ namespace, level, log }) => {
     const { message, timestamp: _t, logger: _l, stack: _s, ...fields } = log as { message: string; timestamp?: string; logger?: string; stack?: string } & Record<string, unknown>;
     let at: "error" | "warn" | "info" | "debug" = level <= KafkaLogLevel.ERROR ? "error" : level === KafkaLogLevel.WARN ? "warn" : level === KafkaLogLevel.INFO ? "info" : "debug";
-    // each connection retry is noise: the outcome is one line (connected, or `unreachable` below)
+    // each connection retry is noise: the outcome is one line (connected, or `connectTo`'s unreachable error)
     if (namespace === "Connection" || namespace === "BrokerPool") at = "debug";
     logger[at](`kafka: ${message}`, { component: "kafkajs", namespace, ...fields });
   };
@@ -75,11 +75,7 @@ export function createKafkajsDriver(lib: KafkajsModule, config: KafkaClientConfi
 function kafkajsProducer({ CompressionTypes }: KafkajsModule, producer: Producer, brokers: readonly string[]): ProducerPort {
   return {
     async connect() {
-      try {
-        await producer.connect();
-      } catch (e) {
-        throw unreachable(e, brokers);
-      }
+      await connectTo(brokers, () => producer.connect());
     },
     async send(batch, options) {
       const topicMessages: ProducerBatch["topicMessages"] = batch.map((t) => ({
@@ -107,11 +103,7 @@ function kafkajsProducer({ CompressionTypes }: KafkajsModule, producer: Producer
 function kafkajsConsumer(consumer: Consumer, brokers: readonly string[]): ConsumerPort {
   return {
     async connect() {
-      try {
-        await consumer.connect();
-      } catch (e) {
-        throw unreachable(e, brokers);
-      }
+      await connectTo(brokers, () => consumer.connect());
     },
     async subscribe(topics, fromBeginning) {
       try {
@@ -176,11 +168,7 @@ function kafkajsConsumer(consumer: Consumer, brokers: readonly string[]): Consum
 function kafkajsAdmin({ ConfigResourceTypes }: KafkajsModule, admin: Admin, brokers: readonly string[]): AdminPort {
   return {
     async connect() {
-      try {
-        await admin.connect();
-      } catch (e) {
-        throw unreachable(e, brokers);
-      }
+      await connectTo(brokers, () => admin.connect());
     },
     async createTopics(specs) {
       const existing = new Set(await admin.listTopics());

@@ -12,7 +12,7 @@ import type * as Platformatic from "@platformatic/kafka";
 import type { Admin } from "@platformatic/kafka";
 import { TopicError } from "../../errors.js";
 import type { AdminPort, KafkaClient, KafkaClientConfig, ProducerPort, TopicDescription } from "../ports.js";
-import { translateKafkaError, unreachable } from "./classify.js";
+import { connectTo, translateKafkaError } from "./classify.js";
 import { platformaticConsumer } from "./platformatic-consumer.js";
 
 /** Options every platformatic client of one evt client shares. */
@@ -68,12 +68,8 @@ function platformaticProducer({ Producer }: PlatformaticModule, base: BaseClient
   });
   return {
     async connect() {
-      try {
-        // the library connects lazily; a metadata round trip proves the brokers answer now
-        await producer.metadata({ topics: [] });
-      } catch (e) {
-        throw unreachable(e, brokers);
-      }
+      // the library connects lazily; a metadata round trip proves the brokers answer now
+      await connectTo(brokers, () => producer.metadata({ topics: [] }));
     },
     async send(batch, options) {
       const messages = [];
@@ -118,11 +114,7 @@ function platformaticAdmin(lib: PlatformaticModule, base: BaseClientOptions, bro
   };
   return {
     async connect() {
-      try {
-        await admin.metadata({ topics: [] });
-      } catch (e) {
-        throw unreachable(e, brokers);
-      }
+      await connectTo(brokers, () => admin.metadata({ topics: [] }));
     },
     async createTopics(specs) {
       const existing = new Set(await guard(undefined, () => admin.listTopics()));
