@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# What `npm test` runs: build, type-check, the staleness check of generated/, every unit and
+# What `npm test` runs: build, type-check, the staleness check of generated/, every unit, CLI and
 # integration test (the integration project's global setup starts Kafka and the
 # Snowflake-protocol server when they are not running), then one closing count line.
 set -euo pipefail
@@ -23,6 +23,9 @@ status=0
 echo "== unit tests"
 npx vitest run --project unit --reporter=default --reporter=json --outputFile.json=.tmp/vitest-unit.json || status=1
 
+echo "== CLI tests (the built evt and the tools it drives: buf, tsc, promtool, a pseudo-terminal)"
+npx vitest run --project cli --reporter=default --reporter=json --outputFile.json=.tmp/vitest-cli.json || status=1
+
 echo "== integration tests (real Kafka broker, fakesnow; the default Kafka driver unless EVT_KAFKA_DRIVER says otherwise)"
 npx vitest run --project integration --reporter=default --reporter=json --outputFile.json=.tmp/vitest-integration.json || status=1
 
@@ -34,5 +37,5 @@ for driver in $others; do
   reports+=(".tmp/vitest-kafka-${driver}.json")
 done
 
-node scripts/test-summary.mjs .tmp/vitest-unit.json .tmp/vitest-integration.json "${reports[@]}"
+node scripts/test-summary.mjs .tmp/vitest-unit.json .tmp/vitest-cli.json .tmp/vitest-integration.json "${reports[@]}"
 exit $status

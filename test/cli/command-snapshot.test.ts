@@ -1,7 +1,7 @@
 /**
  * The CLI surface (command ids, flags, args) is committed in command-snapshot.json so interface
  * changes show in review. After an intended change:
- *   UPDATE_COMMAND_SNAPSHOT=1 npx vitest run --project unit test/cli/command-snapshot.test.ts
+ *   UPDATE_COMMAND_SNAPSHOT=1 npx vitest run --project cli test/cli/command-snapshot.test.ts
  */
 import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";

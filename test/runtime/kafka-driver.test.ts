@@ -38,7 +38,11 @@ describe("choosing the Kafka driver", () => {
 
   it("creates clients without touching the network or the library; a port names its driver's failure on connect", async () => {
     for (const driver of ["kafkajs", "platformatic"] as const) {
-      const client = createKafkaClient({ brokers: ["127.0.0.1:1"], driver, connectionTimeoutMs: 200, logLevel: "nothing" });
+      // no connection retries: the translation is under test, not the libraries' back-off (~8 s on kafkajs)
+      const client = createKafkaClient({
+        brokers: ["127.0.0.1:1"], driver, connectionTimeoutMs: 200, logLevel: "nothing",
+        kafkajs: { retry: { retries: 0 } }, platformatic: { retries: 0 },
+      });
       expect(client.driver).toBe(driver);
       const admin = client.admin();
       const e = await admin.connect().then(() => undefined, (x: unknown) => x as Error & { retriable?: boolean });

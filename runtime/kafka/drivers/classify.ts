@@ -130,7 +130,8 @@ export function unreachable(e: unknown, brokers: readonly string[]): KafkaClient
   for (const c of chain(e)) if (typeof c.code === "string" && /^E[A-Z]+$/.test(c.code)) network = network ?? c.message;
   const cause = err.cause as DriverErrorShape | undefined;
   const said = network ?? cause?.message ?? err.message ?? String(e);
-  const attempts = err.retryCount !== undefined ? ` after ${err.retryCount + 1} attempts` : "";
+  const tries = err.retryCount === undefined ? undefined : err.retryCount + 1;
+  const attempts = tries === undefined ? "" : ` after ${tries} attempt${tries === 1 ? "" : "s"}`;
   return new KafkaClientError(`kafka: cannot reach the brokers ${brokers.join(",")}${attempts}: ${said}`, {
     retriable: true, cause: e, context: { brokers: brokers.join(",") },
   });

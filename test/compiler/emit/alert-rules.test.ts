@@ -51,6 +51,7 @@ describe("alert rules emitter", () => {
     const file = path.join(mkdtempSync(path.join(os.tmpdir(), "evt-rules-")), "rules.yaml");
     writeFileSync(file, text);
     const check = spawnSync("promtool", ["check", "rules", file], { encoding: "utf8" });
+    expect(check.error, "promtool is missing: scripts/apt-ensure.sh /usr/bin/promtool prometheus (npm test runs it)").toBeUndefined();
     expect(check.status, `${check.stdout}${check.stderr}`).toBe(0);
     expect(check.stdout).toContain("SUCCESS: 6 rules found");
   });
