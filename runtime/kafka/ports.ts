@@ -56,7 +56,10 @@ export interface BatchControl {
   /** Marks `offset` as done; only resolved offsets are ever committed. */
   resolveOffset(offset: string): void;
   heartbeat(): Promise<void>;
-  /** Commits resolved offsets now (otherwise they are committed every `commitIntervalMs` and on rebalance/stop). */
+  /**
+   * Commits resolved offsets if `commitIntervalMs` has passed since the last commit (kafkajs's
+   * commitOffsetsIfNecessary); they are also committed on that interval and on rebalance/stop.
+   */
   commit(): Promise<void>;
   /** False once the consumer is stopping. */
   isRunning(): boolean;
