@@ -16,8 +16,20 @@ export interface InstrumentationPayloads {
   "producer.retry": { producer: string; topic: string; count: number; attempt: number; delayMs: number; error: unknown };
   /** A batch of events reached the processor runner from one partition. */
   "processor.batch": { topic: string; partition: number; count: number; bytes: number };
-  /** One event was handled successfully. */
+  /**
+   * One event was handled successfully. Emitted per event, and only built while somebody listens
+   * to it: metrics use `processor.handled_batch`.
+   */
   "processor.handled": { processor: string; topic: string; partition: number; offset: string; id: string; attempts: number; latencyMs: number };
+  /**
+   * Totals of the events one processor handled successfully in a stretch of one partition's batch:
+   * emitted at the end of every batch and at each heartbeat/commit inside one. `durationMs` sums
+   * the time each event took (decode and validation, the handler, retries with their backoff);
+   * `durationCounts[i]` counts the events that took more than bound i−1 and at most
+   * `HANDLED_DURATION_BOUNDS_MS[i]`, the last entry those above every bound. The array is the
+   * listener's: never reused.
+   */
+  "processor.handled_batch": { processor: string; topic: string; partition: number; count: number; durationMs: number; durationCounts: readonly number[] };
   /** A handler attempt failed and will be retried after `delayMs`. */
   "processor.retry": { processor: string; topic: string; partition: number; offset: string; attempt: number; delayMs: number; error: unknown };
   /** A record was written to the dead-letter topic. */
@@ -45,6 +57,9 @@ export interface InstrumentationPayloads {
   /** A sink resumed a partition from the warehouse's high-water offset. */
   "sink.positioned": { sink: string; topic: string; partition: number; offset: string };
 }
+
+/** Upper bounds (ms) of the handle-time buckets of `processor.handled_batch` (Prometheus' `le`, in seconds: ÷ 1000). */
+export const HANDLED_DURATION_BOUNDS_MS: readonly number[] = [1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000, 30_000];
 
 export type InstrumentationEventName = keyof InstrumentationPayloads;
 

@@ -27,6 +27,7 @@ import {
   type KafkaClient, type KafkaClientConfig, type ProducerPort,
 } from "./adapter.js";
 import { createDeadLetterWriter } from "./dlq.js";
+import { HandledTally } from "./handled-tally.js";
 import { H, dlqTopicOf, headerString } from "./headers.js";
 import type { ProcessorDefinition } from "./processor.js";
 import { ensureTopics } from "./topics.js";
@@ -89,6 +90,8 @@ export const DEFAULT_HANDLER_TIMEOUT_MS = 10_000;
 interface Route {
   readonly processor: ProcessorDefinition;
   readonly name: string;
+  /** Index among the runner's routes (the handled tally's cell). */
+  readonly slot: number;
   readonly maxRetries: number;
   readonly initialBackoffMs: number;
 }
@@ -247,7 +250,11 @@ function contractsByType(options: RunnerOptions): Map<string, EventContract> {
   return byType;
 }
 
-/** The per-partition batch loop: each record in order, resolved only once handled or dead-lettered. */
+/**
+ * The per-partition batch loop: each record in order, resolved only once handled or dead-lettered.
+ * One clock reading per record serves the heartbeat check and the handled tally (metrics count
+ * per batch, runtime/kafka/handled-tally.ts).
+ */
 function batchHandler(ctx: RunnerContext, tickMs: number) {
   const handleRecord = recordHandler(ctx);
   return async (topic: string, partition: number, records: readonly ConsumedRecord[], control: BatchControl): Promise<void> => {
@@ -257,26 +264,34 @@ function batchHandler(ctx: RunnerContext, tickMs: number) {
       ctx.instrumentation.emit("processor.batch", () => ({ topic, partition, count: records.length, bytes }));
     }
     let lastBeat = Date.now();
-    for (let i = 0; i < records.length; i++) {
-      const rec = records[i]!;
-      // kafkajs's isStale builds a key string per call: check it every 64 records (and first)
-      if (ctx.stopSignal.aborted || ((i & 63) === 0 && (!control.isRunning() || control.isStale()))) break;
-      try {
-        const pending = handleRecord(rec, control);
-        if (pending) await pending;
-      } catch (e) {
-        if (isStopRequestedError(e)) break;
-        throw e;
+    const tally = ctx.instrumentation.has("processor.handled_batch") ? new HandledTally(ctx.instrumentation, topic, partition, lastBeat) : undefined;
+    try {
+      for (let i = 0; i < records.length; i++) {
+        const rec = records[i]!;
+        // kafkajs's isStale builds a key string per call: check it every 64 records (and first)
+        if (ctx.stopSignal.aborted || ((i & 63) === 0 && (!control.isRunning() || control.isStale()))) break;
+        try {
+          const pending = handleRecord(rec, control, tally);
+          if (pending) await pending;
+        } catch (e) {
+          if (isStopRequestedError(e)) break;
+          throw e;
+        }
+        control.resolveOffset(rec.offset);
+        const now = Date.now();
+        tally?.lap(now);
+        // a batch can hold thousands of records (compressed record batches): heartbeat and commit
+        // progress inside it, so a crash mid-batch redoes at most one commit interval of work
+        if (now - lastBeat >= tickMs) {
+          lastBeat = now;
+          tally?.flush();
+          await control.heartbeat();
+          await control.commit();
+          tally?.restart(Date.now());
+        }
       }
-      control.resolveOffset(rec.offset);
-      // a batch can hold thousands of records (compressed record batches): heartbeat and commit
-      // progress inside it, so a crash mid-batch redoes at most one commit interval of work
-      const now = Date.now();
-      if (now - lastBeat >= tickMs) {
-        lastBeat = now;
-        await control.heartbeat();
-        await control.commit();
-      }
+    } finally {
+      tally?.flush();
     }
     await control.commit();
   };
@@ -329,13 +344,16 @@ function recordDecoder(ctx: RunnerContext): (rec: ConsumedRecord) => Decoded {
  * backoff, then dead-letter. Returns nothing when it finished synchronously (a sync handler that
  * succeeded: the common case costs no promise), else a promise.
  */
-function recordHandler(ctx: RunnerContext): (rec: ConsumedRecord, control: BatchControl) => Promise<void> | undefined {
+function recordHandler(ctx: RunnerContext): (rec: ConsumedRecord, control: BatchControl, tally: HandledTally | undefined) => Promise<void> | undefined {
   const decode = recordDecoder(ctx);
   const deadLetter = deadLetterWriter(ctx);
   const { instrumentation, log } = ctx;
 
-  function handled(rec: ConsumedRecord, d: Decoded, attempts: number, started: number): void {
-    // `id` is read on demand: decoding the ce_id header per event would cost metrics listeners that never read it
+  /** `started` is 0 when nobody listened to `processor.handled` as the record began: then no event is built. */
+  function handled(rec: ConsumedRecord, d: Decoded, attempts: number, started: number, tally: HandledTally | undefined): void {
+    tally?.handled(d.route);
+    if (started === 0) return;
+    // `id` is read on demand: decoding the ce_id header per event would cost listeners that never read it
     instrumentation.emit("processor.handled", () => ({
       processor: d.route.name, topic: rec.topic, partition: rec.partition, offset: rec.offset, get id() { return d.meta.id; }, attempts, latencyMs: Date.now() - started,
     }));
@@ -356,7 +374,7 @@ function recordHandler(ctx: RunnerContext): (rec: ConsumedRecord, control: Batch
   }
 
   /** After a first failure: retries with backoff (partition paused meanwhile), then the DLQ. */
-  async function retryRecord(rec: ConsumedRecord, control: BatchControl, d: Decoded, firstError: unknown, started: number): Promise<void> {
+  async function retryRecord(rec: ConsumedRecord, control: BatchControl, d: Decoded, firstError: unknown, started: number, tally: HandledTally | undefined): Promise<void> {
     const { route } = d;
     let resume: (() => void) | undefined;
     try {
@@ -381,7 +399,7 @@ function recordHandler(ctx: RunnerContext): (rec: ConsumedRecord, control: Batch
           },
         },
       );
-      handled(rec, d, attempts, started);
+      handled(rec, d, attempts, started, tally);
     } catch (e) {
       if (isStopRequestedError(e) || ctx.stopSignal.aborted) throw new StopRequestedError("stopped during retries");
       const attempts = isRetriesExhaustedError(e) ? e.attempts : 1;
@@ -393,7 +411,7 @@ function recordHandler(ctx: RunnerContext): (rec: ConsumedRecord, control: Batch
     }
   }
 
-  return (rec, control) => {
+  return (rec, control, tally) => {
     let decoded: Decoded;
     try {
       decoded = decode(rec);
@@ -406,15 +424,15 @@ function recordHandler(ctx: RunnerContext): (rec: ConsumedRecord, control: Batch
     try {
       result = call(decoded, rec);
     } catch (e) {
-      return retryRecord(rec, control, decoded, e, started);
+      return retryRecord(rec, control, decoded, e, started, tally);
     }
     if (result instanceof Promise) {
       return result.then(
-        () => handled(rec, decoded, 1, started),
-        (e: unknown) => retryRecord(rec, control, decoded, e, started),
+        () => handled(rec, decoded, 1, started, tally),
+        (e: unknown) => retryRecord(rec, control, decoded, e, started, tally),
       );
     }
-    handled(rec, decoded, 1, started);
+    handled(rec, decoded, 1, started, tally);
     return undefined;
   };
 }
@@ -504,7 +522,7 @@ function buildRoutes(processors: readonly ProcessorDefinition[]): Map<string, Ro
     const k = `${p.contract.topic}\u0000${p.contract.type}`;
     const name = p.options.name ?? p.contract.type;
     if (routes.has(k)) throw new RuntimeConfigError(`runner: two processors for ${p.contract.type} on ${p.contract.topic}`, { context: { processor: name } });
-    routes.set(k, { processor: p, name, maxRetries: p.options.maxRetries ?? 3, initialBackoffMs: p.options.initialBackoffMs ?? 200 });
+    routes.set(k, { processor: p, name, slot: routes.size, maxRetries: p.options.maxRetries ?? 3, initialBackoffMs: p.options.initialBackoffMs ?? 200 });
   }
   return routes;
 }

@@ -1,37 +1,15 @@
 /**
- * Per-event metrics without prom-client's per-call cost (metrics must not slow the
- * runner by more than 3%). prom-client hashes and validates the label object on every `inc` /
- * `observe` (~0.5 µs each), which the processor runner would pay per event. Here a per-event
- * update is a cached Map lookup and a few additions; prom-client reads the totals when scraped:
- * the counter through its public `collect` hook, the histogram as a metric object of the shape
- * prom-client's Registry formats (`get()` → name, help, type, values with `metricName`).
+ * A Prometheus histogram fed with bucket counts already tallied elsewhere (the processor runner's
+ * per-batch `processor.handled_batch`, runtime/kafka/handled-tally.ts): prom-client's Histogram
+ * only takes one `observe` per value, which would hash and validate the label object per event.
+ * Kept in plain numbers per label value and handed to prom-client's Registry as a metric object
+ * of the shape it formats (`get()` → name, help, type, values with `metricName`).
  */
-import { promClient, type Registry } from "./prom.js";
-
-/** A counter incremented per event: totals kept here, handed to prom-client at collect time. */
-export function aggregatedCounter(name: string, help: string, labelNames: readonly string[], registry: Registry): (labels: readonly string[]) => { n: number } {
-  const cells = new Map<string, { labels: Record<string, string>; n: number; flushed: number }>();
-  const { Counter } = promClient();
-  new Counter({
-    name, help, labelNames: [...labelNames], registers: [registry],
-    collect() {
-      for (const c of cells.values()) {
-        if (c.n > c.flushed) this.inc(c.labels, c.n - c.flushed);
-        c.flushed = c.n;
-      }
-    },
-  });
-  return (values) => {
-    const key = values.join("\u0000");
-    let c = cells.get(key);
-    if (!c) cells.set(key, (c = { labels: Object.fromEntries(labelNames.map((l, i) => [l, values[i]!])), n: 0, flushed: 0 }));
-    return c;
-  };
-}
+import type { Registry } from "./prom.js";
 
 interface Cell { readonly labels: Record<string, string>; readonly counts: number[]; sum: number; count: number }
 
-/** A histogram observed per event, with one label; `child(value).observe(seconds)`. */
+/** A histogram with one label; `add(value, counts, sum, count)` adds a tally of observations. */
 export class AggregatedHistogram {
   readonly type = "histogram";
   readonly aggregator = "sum";
@@ -41,18 +19,16 @@ export class AggregatedHistogram {
     registry.registerMetric(this as never);
   }
 
-  observe(labelValue: string, seconds: number): void {
+  /**
+   * Adds `count` observations summing to `sum`: `counts[i]` fell in bucket i (above bound i−1, at
+   * most bound i), `counts[buckets.length]` above every bound.
+   */
+  add(labelValue: string, counts: readonly number[], sum: number, count: number): void {
     let c = this.cells.get(labelValue);
     if (!c) this.cells.set(labelValue, (c = { labels: { [this.label]: labelValue }, counts: new Array<number>(this.buckets.length).fill(0), sum: 0, count: 0 }));
-    const b = this.buckets;
-    for (let i = 0; i < b.length; i++) {
-      if (seconds <= b[i]!) {
-        c.counts[i]!++;
-        break;
-      }
-    }
-    c.sum += seconds;
-    c.count++;
+    for (let i = 0; i < this.buckets.length; i++) c.counts[i]! += counts[i] ?? 0;
+    c.sum += sum;
+    c.count += count;
   }
 
   /** What prom-client's Registry formats: cumulative buckets, +Inf, _sum, _count. */

@@ -6,10 +6,10 @@
  * for counters, and only bounded labels (producer, topic, partition, sink, processor, reason class,
  * ingest app / status / failure type — never event ids or free text).
  */
-import type { Instrumentation } from "../instrumentation.js";
+import { HANDLED_DURATION_BOUNDS_MS, type Instrumentation } from "../instrumentation.js";
 import { promClient, type Registry } from "./prom.js";
 import { sinkReasonClass } from "./reasons.js";
-import { AggregatedHistogram, aggregatedCounter } from "./aggregated.js";
+import { AggregatedHistogram } from "./aggregated.js";
 
 /** Per partition: how many records the warehouse has not got yet (Kafka end offset − warehouse high-water − 1). */
 export interface PartitionBehind {
@@ -52,9 +52,13 @@ export class RuntimeMetrics {
       sendDuration: histogram("evt_producer_send_duration_seconds", "Time from send() to the broker's ack, retries included.", ["producer", "topic"], LATENCY_BUCKETS),
       consumed: counter("evt_consumed_records_total", "Records fetched from Kafka by sinks and processors.", ["topic", "partition"]),
       consumedBytes: counter("evt_consumed_bytes_total", "Bytes of records fetched from Kafka.", ["topic", "partition"]),
-      // per event: aggregated here, read by prom-client at scrape time (runtime/metrics/aggregated.ts)
-      handled: aggregatedCounter("evt_processor_handled_events_total", "Events a processor handled successfully.", ["processor", "topic"], this.registry),
-      handleDuration: new AggregatedHistogram("evt_processor_handle_duration_seconds", "Handler time of one event, retries included.", "processor", LATENCY_BUCKETS, this.registry),
+      // per event, but reported per batch by the runner (processor.handled_batch, runtime/kafka/handled-tally.ts)
+      handled: counter("evt_processor_handled_events_total", "Events a processor handled successfully.", ["processor", "topic"]),
+      handleDuration: new AggregatedHistogram(
+        "evt_processor_handle_duration_seconds",
+        "Time a processor took per event it handled successfully: decoding and validation, the handler, and any retries with their backoff.",
+        "processor", HANDLED_DURATION_BOUNDS_MS.map((ms) => ms / 1000), this.registry,
+      ),
       processorRetries: counter("evt_processor_retries_total", "Handler attempts that failed and were retried.", ["processor", "topic"]),
       processorDlq: counter("evt_processor_dead_lettered_total", "Events a processor sent to the dead-letter topic.", ["processor", "topic"]),
       schemaMismatch: counter("evt_consumer_schema_mismatch_total", "Events written with another descriptor than the reader's (expected under evolution).", ["type"]),
@@ -116,9 +120,9 @@ export class RuntimeMetrics {
       }),
       instrumentation.on("processor.batch", ({ payload: p }) => this.consumed(p.topic, p.partition, p.count, p.bytes)),
       instrumentation.on("sink.consumed", ({ payload: p }) => this.consumed(p.topic, p.partition, p.count, p.bytes)),
-      instrumentation.on("processor.handled", ({ payload: p }) => {
-        m.handled([p.processor, p.topic]).n++;
-        m.handleDuration.observe(p.processor, p.latencyMs / 1000);
+      instrumentation.on("processor.handled_batch", ({ payload: p }) => {
+        m.handled.inc({ processor: p.processor, topic: p.topic }, p.count);
+        m.handleDuration.add(p.processor, p.durationCounts, p.durationMs / 1000, p.count);
       }),
       instrumentation.on("processor.retry", ({ payload: p }) => m.processorRetries.inc({ processor: p.processor, topic: p.topic })),
       instrumentation.on("processor.dead_lettered", ({ payload: p }) => m.processorDlq.inc({ processor: p.processor, topic: p.topic })),

@@ -1,7 +1,7 @@
 /** Prometheus metrics fed by instrumentation events; records behind; the ops endpoint; reason classes. */
 import { describe, expect, it } from "vitest";
 import { Registry } from "prom-client";
-import { Instrumentation } from "../../../runtime/instrumentation.js";
+import { HANDLED_DURATION_BOUNDS_MS, Instrumentation } from "../../../runtime/instrumentation.js";
 import { RuntimeMetrics } from "../../../runtime/metrics/runtime-metrics.js";
 import { recordsBehind } from "../../../runtime/metrics/behind.js";
 import { startOpsServer } from "../../../runtime/metrics/ops-server.js";
@@ -60,18 +60,19 @@ describe("RuntimeMetrics", () => {
     expect(text).toContain('evt_ingest_rejected_events_total{app="web-shop",failure="auth"} 1');
   });
 
-  it("counts per-event processor metrics (aggregated, read at scrape) in Prometheus' histogram format", async () => {
+  it("counts the processor's per-batch totals (processor.handled_batch) in Prometheus' histogram format", async () => {
     const { metrics, inst } = fed();
-    const handled = (latencyMs: number, topic = "t.a.v1") =>
-      inst.emit("processor.handled", () => ({ processor: "fulfil", topic, partition: 0, offset: "1", id: "x", attempts: 1, latencyMs }));
-    handled(0);
-    handled(3);
-    handled(40);
-    handled(20_000, "t.b.v1");
+    // durationCounts per HANDLED_DURATION_BOUNDS_MS bucket (1, 5, 10, 25, 50, … 10000, 30000 ms) plus one above them
+    const counts = (byBound: Record<number, number>) => [...HANDLED_DURATION_BOUNDS_MS, Infinity].map((b) => byBound[b] ?? 0);
+    const batch = (topic: string, count: number, durationMs: number, durationCounts: number[]) =>
+      inst.emit("processor.handled_batch", () => ({ processor: "fulfil", topic, partition: 0, count, durationMs, durationCounts }));
+    batch("t.a.v1", 3, 43, counts({ 1: 1, 5: 1, 50: 1 }));
+    batch("t.b.v1", 1, 20_000, counts({ 30_000: 1 }));
     const text = await metrics.text();
     expect(text).toContain('evt_processor_handled_events_total{processor="fulfil",topic="t.a.v1"} 3');
     expect(text).toContain('evt_processor_handled_events_total{processor="fulfil",topic="t.b.v1"} 1');
     expect(text).toContain("# TYPE evt_processor_handle_duration_seconds histogram");
+    expect(text).toContain("# HELP evt_processor_handle_duration_seconds Time a processor took per event it handled successfully: decoding and validation, the handler, and any retries with their backoff.");
     expect(text).toContain('evt_processor_handle_duration_seconds_bucket{le="0.001",processor="fulfil"} 1');
     expect(text).toContain('evt_processor_handle_duration_seconds_bucket{le="0.005",processor="fulfil"} 2');
     expect(text).toContain('evt_processor_handle_duration_seconds_bucket{le="0.05",processor="fulfil"} 3');
@@ -80,11 +81,23 @@ describe("RuntimeMetrics", () => {
     expect(text).toContain('evt_processor_handle_duration_seconds_bucket{le="+Inf",processor="fulfil"} 4');
     expect(text).toContain('evt_processor_handle_duration_seconds_sum{processor="fulfil"} 20.043');
     expect(text).toContain('evt_processor_handle_duration_seconds_count{processor="fulfil"} 4');
-    // a second scrape does not count twice; later events add
-    handled(1);
+    // a second scrape does not count twice; later batches add, an event above every bound only in +Inf
+    batch("t.a.v1", 2, 60_001, counts({ 1: 1, [Infinity]: 1 }));
     const again = await metrics.text();
-    expect(again).toContain('evt_processor_handled_events_total{processor="fulfil",topic="t.a.v1"} 4');
+    expect(again).toContain('evt_processor_handled_events_total{processor="fulfil",topic="t.a.v1"} 5');
+    expect(again).toContain('evt_processor_handle_duration_seconds_bucket{le="0.001",processor="fulfil"} 2');
+    expect(again).toContain('evt_processor_handle_duration_seconds_bucket{le="30",processor="fulfil"} 5');
+    expect(again).toContain('evt_processor_handle_duration_seconds_bucket{le="+Inf",processor="fulfil"} 6');
+    expect(again).toContain('evt_processor_handle_duration_seconds_count{processor="fulfil"} 6');
     expect((await metrics.registry.getMetricsAsJSON()).map((m) => m.name)).toContain("evt_processor_handle_duration_seconds");
+  });
+
+  it("does not listen to the per-event processor.handled (the runner builds it only for other listeners)", async () => {
+    const { metrics, inst } = fed();
+    expect(inst.has("processor.handled")).toBe(false);
+    expect(inst.has("processor.handled_batch")).toBe(true);
+    inst.emit("processor.handled", () => ({ processor: "fulfil", topic: "t.a.v1", partition: 0, offset: "1", id: "x", attempts: 1, latencyMs: 1 }));
+    expect(await metrics.text()).not.toMatch(/evt_processor_handled_events_total\{/);
   });
 
   it("registers into a service's own registry, not the global one", async () => {
