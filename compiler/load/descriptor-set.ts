@@ -26,6 +26,8 @@ export interface DecodedDescriptorSet {
   readonly bytes: Uint8Array;
   /** Decoded with a DescriptorReuse: what a model of a top-level type depends on, per file (see TypeContext). */
   readonly contexts?: readonly TypeContext[];
+  /** The DescriptorReuse it was decoded with (the catalog builder keeps what it shares per reuse). */
+  readonly reuse?: DescriptorReuse;
 }
 
 /**
@@ -102,21 +104,20 @@ export function decodeDescriptorSet(bytes: Uint8Array, reuse?: DescriptorReuse):
       proto.enumType = split.enums.map((raw) => reuse.enum(prefix + nameOf(raw), raw));
     }
     protos.push(proto);
-    locations.push(readSourceLocations(split.sourceInfo, subtrees));
+    // Repeated occurrences of field 9 merge: their locations concatenate.
+    const info = split.sourceInfo.length === 1 ? split.sourceInfo[0]! : Buffer.concat(split.sourceInfo);
+    locations.push(readSourceLocations([info], subtrees));
     if (subtrees) {
-      const info = split.sourceInfo[0];
       const byType = new Map<string, Uint8Array[]>();
-      if (info && split.sourceInfo.length === 1) {
-        for (const [key, ranges] of subtrees) {
-          const parts: Uint8Array[] = [];
-          for (let i = 0; i < ranges.length; i += 2) parts.push(info.subarray(ranges[i], ranges[i + 1]));
-          byType.set(key, parts);
-        }
+      for (const [key, ranges] of subtrees) {
+        const parts: Uint8Array[] = [];
+        for (let i = 0; i < ranges.length; i += 2) parts.push(info.subarray(ranges[i], ranges[i + 1]));
+        byType.set(key, parts);
       }
       contexts.push({ file: knownFields(split.rest), locations: byType });
     }
   }
-  return { set: create(FileDescriptorSetSchema, { file: protos }), locations, bytes, ...(reuse ? { contexts } : {}) };
+  return { set: create(FileDescriptorSetSchema, { file: protos }), locations, bytes, ...(reuse ? { contexts, reuse } : {}) };
 }
 
 function decodeWhole(bytes: Uint8Array): DecodedDescriptorSet {

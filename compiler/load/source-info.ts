@@ -58,35 +58,126 @@ const utf8 = new TextDecoder();
 /**
  * Reads serialised SourceCodeInfo messages (every occurrence of field 9 of one
  * FileDescriptorProto, in order: repeated occurrences concatenate) straight from the wire.
- * With `subtrees` (and a single chunk), also records where in the chunk the locations of each
- * top-level message ("4.i") and enum ("5.i") are, as [start, end) pairs of byte offsets in
+ * One pass only groups the locations by subtree: each top-level message ("4.i") and enum
+ * ("5.i"), and the rest of the file (""); a group's locations are read when a key in it is first
+ * asked for, so a catalog that re-uses a type's models (check-compat's after tree) never reads
+ * its locations. With `subtrees`, also records where in the (single, or concatenated) chunk the
+ * locations of each top-level message and enum are, as [start, end) pairs of byte offsets in
  * order: equal bytes there mean equal positions and comments for everything in that subtree.
  */
-export function readSourceLocations(chunks: readonly Uint8Array[], subtrees?: Map<string, number[]>): Map<string, SourceLocation> {
-  const out = new Map<string, SourceLocation>();
-  const path: number[] = [];
-  const span: number[] = [];
-  const record = chunks.length === 1 ? subtrees : undefined;
-  for (const buf of chunks) {
-    const r = new WireReader(buf, 0, buf.length);
-    while (r.pos < r.end) {
-      const start = r.pos;
-      const tag = r.uint32();
-      if (tag === ((1 << 3) | 2)) {
+export function readSourceLocations(chunks: readonly Uint8Array[], subtrees?: Map<string, number[]>): SourceLocations {
+  const buf = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+  const groups = new Map<string, number[]>();
+  const head: number[] = [];
+  const r = new WireReader(buf, 0, buf.length);
+  while (r.pos < r.end) {
+    const start = r.pos;
+    const tag = r.uint32();
+    if (tag !== ((1 << 3) | 2)) {
+      r.skip(tag & 7);
+      continue;
+    }
+    const len = r.uint32();
+    const end = r.pos + len;
+    if (end > r.end) throw new Error("truncated field");
+    readPathHead(new WireReader(buf, r.pos, end), head);
+    r.pos = end;
+    const key = head.length === 2 && (head[0] === 4 || head[0] === 5) ? `${head[0]}.${head[1]}` : "";
+    const ranges = groups.get(key);
+    if (!ranges) groups.set(key, [start, end]);
+    else if (ranges[ranges.length - 1] === start) ranges[ranges.length - 1] = end;
+    else ranges.push(start, end);
+  }
+  if (subtrees) for (const [key, ranges] of groups) if (key !== "") subtrees.set(key, ranges);
+  return new LazySourceLocations(buf, groups);
+}
+
+/** The first two elements of a Location's path (fewer if it is shorter). */
+function readPathHead(r: WireReader, head: number[]): void {
+  head.length = 0;
+  while (r.pos < r.end && head.length < 2) {
+    const tag = r.uint32();
+    if (tag === ((1 << 3) | 2)) {
+      const end = r.uint32() + r.pos;
+      while (r.pos < end && head.length < 2) head.push(r.int32());
+      r.pos = end;
+    } else if (tag === 1 << 3) head.push(r.int32());
+    else r.skip(tag & 7, tag >>> 3);
+  }
+}
+
+/** The subtree a location key ("4.0.2.1") belongs to (see readSourceLocations). */
+function groupOf(key: string): string {
+  const c = key.charCodeAt(0);
+  if (c !== 52 && c !== 53) return ""; // "4" / "5"
+  if (key.charCodeAt(1) !== 46) return ""; // "4x...": another field
+  const dot = key.indexOf(".", 2);
+  return dot < 0 ? key : key.slice(0, dot);
+}
+
+/** Locations read group by group on first use; iterating reads them all (in wire order per group). */
+class LazySourceLocations implements ReadonlyMap<string, SourceLocation> {
+  private readonly read = new Map<string, SourceLocation>();
+
+  constructor(
+    private readonly buf: Uint8Array,
+    private readonly pending: Map<string, number[]>,
+  ) {}
+
+  get(key: string): SourceLocation | undefined {
+    if (this.pending.size > 0) this.load(groupOf(key));
+    return this.read.get(key);
+  }
+
+  has(key: string): boolean {
+    return this.get(key) !== undefined;
+  }
+
+  get size(): number {
+    return this.all().size;
+  }
+
+  forEach(fn: (value: SourceLocation, key: string, map: ReadonlyMap<string, SourceLocation>) => void, thisArg?: unknown): void {
+    this.all().forEach((v, k) => fn.call(thisArg, v, k, this));
+  }
+
+  entries(): MapIterator<[string, SourceLocation]> {
+    return this.all().entries();
+  }
+
+  keys(): MapIterator<string> {
+    return this.all().keys();
+  }
+
+  values(): MapIterator<SourceLocation> {
+    return this.all().values();
+  }
+
+  [Symbol.iterator](): MapIterator<[string, SourceLocation]> {
+    return this.entries();
+  }
+
+  private all(): Map<string, SourceLocation> {
+    for (const key of [...this.pending.keys()]) this.load(key);
+    return this.read;
+  }
+
+  private load(group: string): void {
+    const ranges = this.pending.get(group);
+    if (!ranges) return;
+    this.pending.delete(group);
+    const path: number[] = [];
+    const span: number[] = [];
+    for (let i = 0; i < ranges.length; i += 2) {
+      const r = new WireReader(this.buf, ranges[i]!, ranges[i + 1]!);
+      while (r.pos < r.end) {
+        r.uint32(); // field 1 (the grouping pass saw only locations here)
         const len = r.uint32();
-        readLocation(new WireReader(buf, r.pos, r.pos + len), path, span, out);
+        readLocation(new WireReader(this.buf, r.pos, r.pos + len), path, span, this.read);
         r.pos += len;
-        if (record && path.length >= 2 && (path[0] === 4 || path[0] === 5)) {
-          const key = `${path[0]}.${path[1]}`;
-          const ranges = record.get(key);
-          if (!ranges) record.set(key, [start, r.pos]);
-          else if (ranges[ranges.length - 1] === start) ranges[ranges.length - 1] = r.pos;
-          else ranges.push(start, r.pos);
-        }
-      } else r.skip(tag & 7);
+      }
     }
   }
-  return out;
 }
 
 /** Reads one Location into `path`/`span` and indexes it in `out` when the catalog uses it. */

@@ -130,8 +130,9 @@ export function isContractFile(name: string): boolean {
 }
 
 export function catalogFromDescriptorSet(set: FileDescriptorSet, displayRoot = ""): LoadedContracts {
-  const catalog = buildCatalog(set, set.file.map((f) => sourceLocationsOf(f.sourceCodeInfo)), displayRoot);
-  return { ...catalog, set };
+  const registry = createFileRegistry(set);
+  const catalog = buildCatalog([...registry.files], set.file.map((f) => sourceLocationsOf(f.sourceCodeInfo)), displayRoot);
+  return { catalog, registry, set };
 }
 
 /**
@@ -139,26 +140,101 @@ export function catalogFromDescriptorSet(set: FileDescriptorSet, displayRoot = "
  * protoc-gen-es) is decoded from the bytes on first access: the catalog alone does not need it.
  */
 export function catalogFromDecoded(decoded: DecodedDescriptorSet, displayRoot = ""): LoadedContracts {
-  const { catalog, registry } = buildCatalog(decoded.set, decoded.locations, displayRoot, decoded.contexts);
+  const files = decoded.reuse && decoded.contexts ? sharedDescFiles(decoded.set, decoded.contexts, decoded.reuse) : undefined;
+  let registry = files ? undefined : createFileRegistry(decoded.set);
+  const catalog = buildCatalog(files ?? [...registry!.files], decoded.locations, displayRoot, decoded.contexts);
   let full: FileDescriptorSet | undefined;
   return {
     catalog,
-    registry,
+    get registry(): FileRegistry {
+      // An equivalent registry (the catalog was built from DescFiles partly shared with another catalog).
+      return (registry ??= createFileRegistry(decoded.set));
+    },
     get set(): FileDescriptorSet {
       return (full ??= fromBinary(FileDescriptorSetSchema, decoded.bytes));
     },
   };
 }
 
+/**
+ * The set's files as protobuf-es DescFiles, each re-used from a catalog decoded before with the
+ * same DescriptorReuse when the file is unchanged: the same top-level message and enum objects
+ * (DescriptorReuse: equal bytes), the same other fields (TypeContext.file: name, package,
+ * imports, options, services, extensions...) and every import re-used too. Only the others are
+ * built (createFileRegistry with the re-used imports). In the set's order.
+ */
+function sharedDescFiles(set: FileDescriptorSet, contexts: readonly TypeContext[], reuse: DescriptorReuse): DescFile[] {
+  let seen = descFilesByReuse.get(reuse);
+  if (!seen || !fewImportPaths(set)) {
+    // The first catalog (or an import graph where per-file registries would cost more): all at once.
+    const files = [...createFileRegistry(set).files];
+    if (!seen) descFilesByReuse.set(reuse, (seen = new Map()));
+    const contextOf = new Map(set.file.map((f, i) => [f.name ?? "", contexts[i]!.file] as const));
+    for (const desc of files) seen.set(desc.proto.name ?? "", { context: contextOf.get(desc.proto.name ?? "")!, desc });
+    return files;
+  }
+  const built = new Map<string, DescFile>();
+  const unchanged = new Set<string>();
+  const out = set.file.map((proto, i) => {
+    const name = proto.name ?? "";
+    const context = contexts[i]!;
+    const before = seen.get(name);
+    if (
+      before &&
+      sameBytes(before.context, context.file) &&
+      sameObjects(before.desc.proto.messageType, proto.messageType) &&
+      sameObjects(before.desc.proto.enumType, proto.enumType) &&
+      proto.dependency.every((d) => unchanged.has(d))
+    ) {
+      unchanged.add(name);
+      built.set(name, before.desc);
+      return before.desc;
+    }
+    const desc = createFileRegistry(proto, (dep) => built.get(dep)).getFile(name);
+    if (!desc) throw new Error(`${name}: not in its own registry`);
+    built.set(name, desc);
+    seen.set(name, { context: context.file, desc });
+    return desc;
+  });
+  return out;
+}
+
+/**
+ * Whether building files one at a time stays cheap: createFileRegistry(file, resolve) adds the
+ * types of every import, transitively, once per import path (no de-duplication), so a deep
+ * diamond-shaped import graph would multiply the work.
+ */
+function fewImportPaths(set: FileDescriptorSet): boolean {
+  const deps = new Map(set.file.map((f) => [f.name ?? "", f.dependency] as const));
+  const paths = new Map<string, number>();
+  const count = (name: string): number => {
+    let n = paths.get(name);
+    if (n === undefined) {
+      paths.set(name, 1); // a cycle (buf rejects them) counts once
+      n = 1;
+      for (const d of deps.get(name) ?? []) n += count(d);
+      paths.set(name, n);
+    }
+    return n;
+  };
+  return set.file.every((f) => count(f.name ?? "") <= 1_000);
+}
+
+const descFilesByReuse = new WeakMap<DescriptorReuse, Map<string, { readonly context: Uint8Array; readonly desc: DescFile }>>();
+
+function sameObjects(a: readonly object[], b: readonly object[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
 function buildCatalog(
-  set: FileDescriptorSet,
+  descFiles: readonly DescFile[],
   locations: readonly SourceLocations[],
   displayRoot: string,
   contexts?: readonly TypeContext[],
-): Omit<LoadedContracts, "set"> {
-  const registry = createFileRegistry(set);
-  const positions = new SourceIndex(set, locations, displayRoot);
-  const contextOf = new Map(contexts ? set.file.map((f, i) => [f.name ?? "", contexts[i]!] as const) : []);
+): Catalog {
+  const protos = descFiles.map((f) => f.proto);
+  const positions = new SourceIndex(protos, locations, displayRoot);
+  const contextOf = new Map(contexts ? protos.map((f, i) => [f.name ?? "", contexts[i]!] as const) : []);
   const messages: Record<string, MessageModel> = {};
   const enums: Record<string, EnumModel> = {};
   const events: EventModel[] = [];
@@ -167,7 +243,7 @@ function buildCatalog(
   const services: Record<string, ServiceModel> = {};
   const extensions: Record<string, ExtensionModel> = {};
 
-  for (const file of registry.files) {
+  for (const file of descFiles) {
     if (!isContractFile(file.name + ".proto") && !isContractFile(file.proto.name ?? "")) continue;
     files.push(file.proto.name ?? `${file.name}.proto`);
     fileModels[fileName(file)] = fileModelOf(file, positions);
@@ -186,7 +262,7 @@ function buildCatalog(
       subtree.forEach((msg, j) => {
         const model = models.messages[j]!;
         messages[model.fullName] = model;
-        if (hasOption(msg, eventOption)) events.push(eventModel(msg, model, positions));
+        if (hasOption(msg, eventOption)) events.push(reusedEvent(msg, model) ?? rememberEvent(msg, eventModel(msg, model, positions)));
       });
       for (const en of models.enums) enums[en.fullName] = en;
     });
@@ -208,7 +284,7 @@ function buildCatalog(
     services: sortRecord(services),
     ...(Object.keys(extensions).length > 0 ? { extensions: sortRecord(extensions) } : {}),
   };
-  return { catalog, registry };
+  return catalog;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -395,6 +471,25 @@ function eventModel(msg: DescMessage, message: MessageModel, positions: SourceIn
   };
 }
 
+/**
+ * Event models by message descriptor object, re-used like message models (below): when the
+ * message's model is the same object (descriptor, file and the subtree's source locations
+ * unchanged, so the option and every position in it are too), the file has the same shape
+ * (protoc-gen-es names) and the fingerprint is the same (no type it reaches changed).
+ */
+const eventModels = new WeakMap<object, { readonly model: EventModel; readonly shape: string }>();
+
+function reusedEvent(msg: DescMessage, message: MessageModel): EventModel | undefined {
+  const seen = eventModels.get(msg.proto);
+  if (!seen || seen.model.message !== message || seen.shape !== fileShape(msg.file)) return undefined;
+  return seen.model.fingerprint === fingerprintOf(msg) ? seen.model : undefined;
+}
+
+function rememberEvent(msg: DescMessage, model: EventModel): EventModel {
+  eventModels.set(msg.proto, { model, shape: fileShape(msg.file) });
+  return model;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Types and option values
 
@@ -476,6 +571,25 @@ function compatibilityOf(c: EventOptions_Compatibility): CompatibilityMode {
  * descriptor is serialised once (below): events share most of their types.
  */
 function fingerprintOf(root: DescMessage): string {
+  const reached = reachedFrom(root);
+  // The hash is a function of the reached descriptor objects (a descriptor object has one full name).
+  const protos = [...reached].map((d) => d.proto);
+  const seen = fingerprints.get(root.proto);
+  if (seen && seen.protos.length === protos.length && seen.protos.every((p, i) => p === protos[i])) return seen.fingerprint;
+  const hash = createHash("sha256");
+  for (const d of [...reached].sort((a, b) => cmp(a.typeName, b.typeName))) {
+    hash.update(d.typeName).update("\0").update(binaryOf(d)).update("\0");
+  }
+  const fingerprint = hash.digest("hex").slice(0, 16);
+  fingerprints.set(root.proto, { protos, fingerprint });
+  return fingerprint;
+}
+
+/** Fingerprints by the root's descriptor object, with the descriptor objects they were computed from (in visit order). */
+const fingerprints = new WeakMap<object, { readonly protos: readonly object[]; readonly fingerprint: string }>();
+
+/** The message and every message and enum its fields reach, transitively. */
+function reachedFrom(root: DescMessage): Set<DescMessage | DescEnum> {
   const reached = new Set<DescMessage | DescEnum>();
   const visit = (m: DescMessage): void => {
     if (reached.has(m)) return;
@@ -486,11 +600,7 @@ function fingerprintOf(root: DescMessage): string {
     }
   };
   visit(root);
-  const hash = createHash("sha256");
-  for (const d of [...reached].sort((a, b) => cmp(a.typeName, b.typeName))) {
-    hash.update(d.typeName).update("\0").update(binaryOf(d)).update("\0");
-  }
-  return hash.digest("hex").slice(0, 16);
+  return reached;
 }
 
 function binaryOf(d: DescMessage | DescEnum): Uint8Array {

@@ -8,7 +8,7 @@
  */
 import path from "node:path";
 import type { DescEnum, DescEnumValue, DescExtension, DescField, DescFile, DescMessage, DescMethod, DescService } from "@bufbuild/protobuf";
-import type { DescriptorProto, EnumDescriptorProto, FileDescriptorSet } from "@bufbuild/protobuf/wkt";
+import type { DescriptorProto, EnumDescriptorProto, FileDescriptorProto } from "@bufbuild/protobuf/wkt";
 import type { SourceLocation, SourceLocations } from "../load/source-info.js";
 import type { SourcePosition, Tokens } from "./catalog.js";
 
@@ -23,11 +23,12 @@ export class SourceIndex {
   private readonly byFile = new Map<string, { readonly display: string; readonly locations: SourceLocations }>();
 
   constructor(
-    set: FileDescriptorSet,
+    /** The files' descriptors (the objects DescFile.proto holds), in the order of `locations`. */
+    files: readonly FileDescriptorProto[],
     locations: readonly SourceLocations[],
     private readonly displayRoot: string,
   ) {
-    set.file.forEach((f, i) => {
+    files.forEach((f, i) => {
       const name = f.name ?? "";
       this.byFile.set(name, { display: this.displayOf(name), locations: locations[i] ?? new Map() });
       f.messageType.forEach((m, i) => this.walkMessage(m, `4.${i}`));

@@ -33,7 +33,8 @@ describe("decodeDescriptorSet", () => {
     const bytes = await buildDescriptorSetBytes(writeProtoTree({ "shop/v1/orders.proto": ORDERS }, { vocabulary: false }));
     const full = fromBinary(FileDescriptorSetSchema, bytes);
     const decoded = decodeDescriptorSet(bytes);
-    expect(decoded.locations.map((l) => [...l])).toEqual(full.file.map((f) => [...sourceLocationsOf(f.sourceCodeInfo)]));
+    const sorted = (l: Iterable<[string, unknown]>) => [...l].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    expect(decoded.locations.map(sorted)).toEqual(full.file.map((f) => sorted(sourceLocationsOf(f.sourceCodeInfo))));
     const order = decoded.locations[0]!.get("4.0");
     expect(order).toEqual({ line: 6, column: 1, comment: "An order. Second line." });
     expect(decoded.locations[0]!.get("4.0.2.1")?.comment).toBe("The lines.");
@@ -83,5 +84,42 @@ describe("decodeDescriptorSet", () => {
     expect(a).toEqual(catalogFromDescriptorSet(fromBinary(FileDescriptorSetSchema, after), "root").catalog);
     const elsewhere = catalogFromDecoded(decodeDescriptorSet(after, reuse), "other").catalog; // another display root
     expect(elsewhere.messages["shop.v1.Order"]!.position.file).toBe("other/shop/v1/orders.proto");
+  });
+  it("re-uses event models and files only while nothing they reach changed; the after catalog equals a plain decode", async () => {
+    const common = `syntax = "proto3";\npackage t.v1;\nmessage Money { int64 units = 1; }\n`;
+    const ev = (name: string, topic: string, extra = "") => `syntax = "proto3";
+package t.v1;
+import "evt/v1/options.proto";
+import "t/v1/common.proto";
+// ${name} happened.
+message ${name} {
+  option (evt.v1.event) = { topic: "${topic}" key: "id" owner: "team-a" };
+  string id = 1 [(evt.v1.field) = { required: true }];
+  Money amount = 2;
+${extra}}
+`;
+    const other = `syntax = "proto3";\npackage t.v1;\nimport "evt/v1/options.proto";\nmessage Solo {\n  option (evt.v1.event) = { topic: "t.solo.v1" key: "id" owner: "team-a" };\n  string id = 1;\n}\n`;
+    const tree = (money: string, extra = "") => writeProtoTree({ "t/v1/common.proto": money, "t/v1/a.proto": ev("A", "t.a.v1", extra), "t/v1/solo.proto": other });
+    const before = await buildDescriptorSetBytes(tree(common));
+    const reuse = new DescriptorReuse();
+    const b = catalogFromDecoded(decodeDescriptorSet(before, reuse), "root");
+    // Money changed (a field added): A's fingerprint must change although A's own bytes did not.
+    const moneyChanged = await buildDescriptorSetBytes(tree(common.replace("int64 units = 1;", "int64 units = 1; string currency = 2;")));
+    const a = catalogFromDecoded(decodeDescriptorSet(moneyChanged, reuse), "root");
+    const plain = catalogFromDescriptorSet(fromBinary(FileDescriptorSetSchema, moneyChanged), "root");
+    expect(a.catalog).toEqual(plain.catalog);
+    const eventOf = (c: typeof a.catalog, name: string) => c.events.find((e) => e.message.fullName === name)!;
+    expect(eventOf(a.catalog, "t.v1.A").fingerprint).not.toBe(eventOf(b.catalog, "t.v1.A").fingerprint);
+    expect(eventOf(a.catalog, "t.v1.A").fingerprint).toBe(eventOf(plain.catalog, "t.v1.A").fingerprint);
+    expect(eventOf(a.catalog, "t.v1.Solo")).toBe(eventOf(b.catalog, "t.v1.Solo")); // nothing it reaches changed
+    // The registry of a catalog built from shared files still resolves every type, the changed one included.
+    expect(a.registry.getMessage("t.v1.Money")?.fields.map((f) => f.name)).toEqual(["units", "currency"]);
+    expect(a.registry.getMessage("t.v1.A")?.field.amount?.message?.typeName).toBe("t.v1.Money");
+    // An event's own change with the rest unchanged: a new model; the same as a plain decode.
+    const own = await buildDescriptorSetBytes(tree(common, "  string note = 3;\n"));
+    const c = catalogFromDecoded(decodeDescriptorSet(own, reuse), "root");
+    expect(c.catalog).toEqual(catalogFromDescriptorSet(fromBinary(FileDescriptorSetSchema, own), "root").catalog);
+    expect(eventOf(c.catalog, "t.v1.A")).not.toBe(eventOf(b.catalog, "t.v1.A"));
+    expect(eventOf(c.catalog, "t.v1.Solo")).toBe(eventOf(b.catalog, "t.v1.Solo"));
   });
 });
