@@ -59,6 +59,7 @@ export interface BatchControl {
   /**
    * Commits resolved offsets if `commitIntervalMs` has passed since the last commit (kafkajs's
    * commitOffsetsIfNecessary); they are also committed on that interval and on rebalance/stop.
+   * (kafkajs's runner also commits after every batch on its own: D100.)
    */
   commit(): Promise<void>;
   /** False once the consumer is stopping. */
