@@ -19,7 +19,7 @@ import { renderFindings, FINDING_FORMATS, type Finding, type FindingFormat } fro
 import { describeError, errorEnvelope, formatErrorGithub, formatErrorText, type FlagSpecs } from "./error-output.js";
 import { exitCodeFor, type Outcome } from "./exit-codes.js";
 import { createProgress, type Progress } from "./progress.js";
-import { relativeToCwd } from "./relative-paths.js";
+import { relativeToCwd, writeTextResult } from "./relative-paths.js";
 
 export type CommandFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof EvtCommand)["baseFlags"] & T["flags"]>;
 export type CommandArgs<T extends typeof Command> = Interfaces.InferredArgs<T["args"]>;
@@ -138,10 +138,7 @@ export abstract class EvtCommand<T extends typeof Command> extends Command {
       outcome = { findings: result.findings };
     } else {
       if (this.jsonEnabled()) process.stdout.write(JSON.stringify({ version: 1, result: result.json ?? null, failed: result.failed ?? false }, null, 2) + "\n");
-      else if (result.text) {
-        const text = relativeToCwd(result.text);
-        process.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
-      }
+      else if (result.text) writeTextResult(result.text);
       outcome = { failed: result.failed ?? false };
     }
     process.exitCode = exitCodeFor(outcome);

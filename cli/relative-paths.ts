@@ -14,3 +14,9 @@ export function relativeToCwd(text: string, cwd: string = process.cwd()): string
   // `/repo/proto/a.proto` → `proto/a.proto`; `/repo` alone (not `/repo2`) → `.`.
   return text.replace(new RegExp(`${escapeRegExp(root)}(${escapeRegExp(path.sep)}|(?![\\w.-]))`, "g"), (_m, sep: string) => (sep ? "" : "."));
 }
+
+/** Writes a command's text result to stdout, paths relative to the cwd, ending in one newline. */
+export function writeTextResult(text: string): void {
+  const out = relativeToCwd(text);
+  process.stdout.write(out.endsWith("\n") ? out : `${out}\n`);
+}

@@ -165,30 +165,10 @@ export async function runGenerate(options: GenerateRunOptions): Promise<Generate
   const started = performance.now();
   const { config } = options;
   const outDir = path.resolve(options.outDir ?? config.out);
-  const cacheDir = options.cacheDir === undefined ? path.join(config.baseDir, ".cache", "evt") : options.cacheDir;
+  const cacheDir = cacheDirOf(options);
   const elapsed = (): number => Math.round(performance.now() - started);
-  // Refuse a location evt may not write before the expensive part (the write re-checks it).
-  if (options.check) assertOutputLocation(outDir);
-  else ownedOutput(outDir);
-
-  let input: string | undefined;
-  if (cacheDir !== null && existsSync(config.protoRoot)) {
-    options.onStep?.("comparing the inputs with the last run");
-    input = inputFingerprint(config);
-    const cached = readCache(cacheFile(cacheDir, outDir));
-    if (cached && cached.input === input) {
-      const expected = new Map(Object.entries(cached.files).map(([p, f]) => [p, f.sha256]));
-      const stamps = new Map(Object.entries(cached.files).flatMap(([p, f]) => (f.stamp ? [[p, f.stamp] as const] : [])));
-      options.onStep?.(`checking ${expected.size} output files`);
-      const diff = diffOutput(outDir, expected, stamps);
-      // Inputs unchanged: the cached hashes are exactly what generate would produce, so a
-      // check needs no regeneration at all, and an up-to-date directory needs no write.
-      if (isClean(diff) || options.check) {
-        const counts = countKinds(Object.values(cached.files).map((f) => f.kind));
-        return { outDir, counts, files: expected.size, diff, written: false, cacheHit: true, ms: elapsed() };
-      }
-    }
-  }
+  const input = unchangedInput(options, outDir, cacheDir);
+  if (input.result) return { ...input.result, ms: elapsed() };
 
   const files = await generateFiles(config, options.displayRoot, outDir, options.onStep);
   options.onStep?.(`comparing ${files.length} files with ${path.relative(process.cwd(), outDir) || "."}`);
@@ -196,17 +176,55 @@ export async function runGenerate(options: GenerateRunOptions): Promise<Generate
   const diff = diffOutput(outDir, hashes);
   if (!options.check && !isClean(diff)) options.onStep?.(`writing ${diff.missing.length + diff.stale.length} files`);
   const written = options.check ? false : await writeOutput(outDir, files, diff, { force: options.force ?? false, hashes });
-  if (cacheDir !== null && input !== undefined) {
+  if (cacheDir !== null && input.fingerprint !== undefined) {
     // Stamps only of files now known to hold the generated content (after a check: those not reported).
     const differing = options.check ? new Set([...diff.missing, ...diff.stale]) : new Set<string>();
     const stamps = fileStamps(outDir, files.map((f) => f.path).filter((p) => !differing.has(p)));
     writeCache(cacheFile(cacheDir, outDir), {
       format: CACHE_FORMAT,
-      input,
+      input: input.fingerprint,
       files: Object.fromEntries(files.map((f) => [f.path, { sha256: hashes.get(f.path)!, kind: f.kind, ...(stamps.has(f.path) ? { stamp: stamps.get(f.path)! } : {}) }])),
     });
   }
   return { outDir, counts: countKinds(files.map((f) => f.kind)), files: files.length, diff, written, cacheHit: false, ms: elapsed() };
+}
+
+/**
+ * The no-change answer of `evt generate`, or undefined when the inputs changed (or there is no
+ * cache) or, unless checking, the output directory differs: then the full run is needed. Reads
+ * only evt.yaml's inputs, the cache and the output directory's stamps (no buf, no protobuf-es):
+ * what bin/run.js answers a no-change `generate` with before loading oclif.
+ */
+export function unchangedGenerate(options: GenerateRunOptions): GenerateRunResult | undefined {
+  const started = performance.now();
+  const result = unchangedInput(options, path.resolve(options.outDir ?? options.config.out), cacheDirOf(options)).result;
+  return result && { ...result, ms: Math.round(performance.now() - started) };
+}
+
+function cacheDirOf(options: GenerateRunOptions): string | null {
+  return options.cacheDir === undefined ? path.join(options.config.baseDir, ".cache", "evt") : options.cacheDir;
+}
+
+/** The inputs' fingerprint (when there is a cache), and the run's result when they are unchanged and the directory needs no write. */
+function unchangedInput(options: GenerateRunOptions, outDir: string, cacheDir: string | null): { fingerprint?: string; result?: Omit<GenerateRunResult, "ms"> } {
+  const { config } = options;
+  // Refuse a location evt may not write before the expensive part (the write re-checks it).
+  if (options.check) assertOutputLocation(outDir);
+  else ownedOutput(outDir);
+  if (cacheDir === null || !existsSync(config.protoRoot)) return {};
+  options.onStep?.("comparing the inputs with the last run");
+  const fingerprint = inputFingerprint(config);
+  const cached = readCache(cacheFile(cacheDir, outDir));
+  if (!cached || cached.input !== fingerprint) return { fingerprint };
+  const expected = new Map(Object.entries(cached.files).map(([p, f]) => [p, f.sha256]));
+  const stamps = new Map(Object.entries(cached.files).flatMap(([p, f]) => (f.stamp ? [[p, f.stamp] as const] : [])));
+  options.onStep?.(`checking ${expected.size} output files`);
+  const diff = diffOutput(outDir, expected, stamps);
+  // Inputs unchanged: the cached hashes are exactly what generate would produce, so a
+  // check needs no regeneration at all, and an up-to-date directory needs no write.
+  if (!isClean(diff) && !options.check) return { fingerprint };
+  const counts = countKinds(Object.values(cached.files).map((f) => f.kind));
+  return { fingerprint, result: { outDir, counts, files: expected.size, diff, written: false, cacheHit: true } };
 }
 
 /** The terminal summary (one line per kind, then totals). */

@@ -1,0 +1,28 @@
+/**
+ * `evt generate` with no input change, answered before oclif is loaded (issue 16.3: importing
+ * @oclif/core is most of a no-change run's time; decisions D101). Only the plain forms take this
+ * path (`generate`, with `--quiet` and/or `--check`); anything else, and any run that has work to
+ * do, a stale directory to report or an error to explain, returns false and bin/run.js runs the
+ * command through oclif, which does and reports it as always. Output is the command's own.
+ */
+import path from "node:path";
+import { loadConfig } from "../compiler/config/index.js";
+import { writeTextResult } from "./relative-paths.js";
+
+const PLAIN_FLAGS = new Set(["--quiet", "--check"]);
+
+/** True when argv (after `node bin/run.js`) is a plain `generate` and it was answered here. */
+export async function answerNoChangeGenerate(argv: readonly string[]): Promise<boolean> {
+  if (argv[0] !== "generate" || !argv.slice(1).every((a) => PLAIN_FLAGS.has(a))) return false;
+  const check = argv.includes("--check");
+  try {
+    const config = loadConfig({ cwd: process.cwd() });
+    const { formatGenerateSummary, unchangedGenerate } = await import("../compiler/emit/generate-project.js");
+    const result = unchangedGenerate({ config, outDir: config.out, check });
+    if (!result || result.diff.missing.length + result.diff.stale.length + result.diff.extra.length > 0) return false;
+    if (!argv.includes("--quiet")) writeTextResult(formatGenerateSummary(result, check, path.relative(process.cwd(), config.out) || "."));
+    return true;
+  } catch {
+    return false; // the command itself reports it
+  }
+}
