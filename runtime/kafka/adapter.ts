@@ -23,8 +23,8 @@ import {
 export * from "./ports.js";
 export { isConnectionClass, protocolCode, translateKafkaError, unreachable } from "./drivers/classify.js";
 
-/** The driver used when neither the options nor `EVT_KAFKA_DRIVER` name one (docs/decisions.md D81). */
-export const DEFAULT_KAFKA_DRIVER: KafkaDriverName = "kafkajs";
+/** The driver used when neither the options nor `EVT_KAFKA_DRIVER` name one (docs/decisions.md D81, D102). */
+export const DEFAULT_KAFKA_DRIVER: KafkaDriverName = "platformatic";
 
 /** The driver named by `value` (an option, the environment, evt.yaml); a clear error for anything else. */
 export function parseKafkaDriver(value: string, where: string): KafkaDriverName {
