@@ -66,6 +66,8 @@ export interface IncomingBatch {
   readonly origin: string | undefined;
   readonly source: string | undefined;
   readonly events: readonly IncomingEvent[];
+  /** Bytes of the (decompressed) body, when known: no event in it is larger. */
+  readonly bodyBytes?: number;
   readonly contentType: string;
 }
 
@@ -183,7 +185,9 @@ export function createCollector(options: CollectorOptions): Collector {
     const bads: BadEvent[] = [];
     const failures: Partial<Record<FailureType, number>> = {};
     batch.events.forEach((e, index) => {
-      const r = checkEvent(e, e.raw.length, ctx);
+      // an event is never larger than its body: a body within the event limit needs no per-event size
+      const size = batch.bodyBytes !== undefined && batch.bodyBytes <= limits.maxEventBytes ? batch.bodyBytes : e.raw.length;
+      const r = checkEvent(e, size, ctx);
       const id = typeof e.id === "string" ? e.id : undefined;
       if (!isRejection(r)) {
         valid.push(r);

@@ -70,13 +70,22 @@ function parseJsonBatch(bytes: Buffer): { source?: string; events: IncomingEvent
   const obj = (Array.isArray(parsed) ? { events: parsed } : parsed) as { source?: unknown; events?: unknown } | null;
   if (!obj || typeof obj !== "object" || !Array.isArray(obj.events)) throw new BadRequest(400, 'body must be {"events": [{ "type", "id"?, "time"?, "data" }, …]}');
   if (obj.source !== undefined && typeof obj.source !== "string") throw new BadRequest(400, "source must be a string");
-  const events = obj.events.map((e): IncomingEvent => {
-    const raw = Buffer.from(JSON.stringify(e) ?? "null");
-    if (e === null || typeof e !== "object" || Array.isArray(e)) return { raw };
-    const { type, id, time, data } = e as Record<string, unknown>;
-    return { type, id, time, data, raw };
-  });
-  return { ...(typeof obj.source === "string" ? { source: obj.source } : {}), events };
+  return { ...(typeof obj.source === "string" ? { source: obj.source } : {}), events: obj.events.map(jsonEvent) };
+}
+
+/**
+ * One event of a JSON batch. Its raw bytes (its own JSON text) are serialised on first use: a bad
+ * event's payload, or the size check of a body larger than one event may be (collector.ts).
+ */
+function jsonEvent(e: unknown): IncomingEvent {
+  const fields = e !== null && typeof e === "object" && !Array.isArray(e) ? (e as Record<string, unknown>) : {};
+  let raw: Buffer | undefined;
+  return {
+    type: fields.type, id: fields.id, time: fields.time, data: fields.data,
+    get raw(): Buffer {
+      return (raw ??= Buffer.from(JSON.stringify(e) ?? "null"));
+    },
+  };
 }
 
 function parseProtobufBatch(bytes: Buffer): { source?: string; events: IncomingEvent[] } {
@@ -135,6 +144,7 @@ export function buildIngestApp(Fastify: FastifyFactory, options: IngestServerOpt
       origin: req.headers.origin,
       source: parsed.source ?? (typeof req.headers["x-evt-source"] === "string" ? req.headers["x-evt-source"] : undefined),
       events: parsed.events,
+      bodyBytes: bytes.length,
       contentType: protobuf ? "application/x-protobuf" : "application/json",
     };
     return send(reply, await collector.handle(batch));
