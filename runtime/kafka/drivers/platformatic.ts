@@ -35,7 +35,20 @@ export interface BaseClientOptions {
 
 /** Strings (evt's keys and header names/values may be strings) as the Buffers the wire needs. */
 const toBuffer = (v: Buffer | string | undefined): Buffer | undefined => (typeof v === "string" ? Buffer.from(v) : v);
-const SERIALIZERS = { key: toBuffer, value: toBuffer, headerKey: toBuffer, headerValue: toBuffer };
+// Header names repeat on every record (ce_id, ce_time, …: ~10 per event): encoded once each. The
+// library copies them into the request, so sharing one Buffer is safe; bounded, should a caller
+// make names up per record.
+const headerKeys = new Map<string, Buffer>();
+const headerKey = (v: Buffer | string | undefined): Buffer | undefined => {
+  if (typeof v !== "string") return v;
+  let b = headerKeys.get(v);
+  if (!b) {
+    b = Buffer.from(v);
+    if (headerKeys.size < 1024) headerKeys.set(v, b);
+  }
+  return b;
+};
+const SERIALIZERS = { key: toBuffer, value: toBuffer, headerKey, headerValue: toBuffer };
 
 export type PlatformaticModule = typeof Platformatic;
 
