@@ -2,7 +2,7 @@
  * Ingest throughput, side by side on the same broker: events/s through `evt ingest` (the built
  * CLI in a child process, driven by autocannon with batches of 50 JSON events of ~500 B) against
  * evt's producer sending the same events directly (50 per send, the same concurrency); then the
- * collector at 50% of its peak request rate for p50/p99 latency; CPU per 10k events for both
+ * collector at 50% of its peak request rate, evenly paced (paced-load.ts), for p50/p99 latency; CPU per 10k events for both
  * (collector: the child's utime+stime from /proc; direct: process.cpuUsage()).
  *
  *   npm run build && npx tsx bench/ingest/bench.ts [--seconds 15] [--connections 16] [--linger-ms N] [--no-direct] [--cpu-prof DIR]
@@ -20,6 +20,7 @@ import autocannon from "autocannon";
 import kafkajs from "kafkajs";
 import { PageViewedContract } from "../../generated/ts/clickstream/v1/clickstream_evt.js";
 import { createProducer } from "../../runtime/kafka/producer.js";
+import { pacedLoad } from "./paced-load.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const arg = (name: string, d: number): number => {
@@ -133,7 +134,10 @@ async function main(): Promise<void> {
     const cpuPeak = cpuMsOf(child.pid!) - cpu0;
     const ok = peak["2xx"];
     const peakEvents = (ok * BATCH) / SECONDS;
-    const half = await cannon(url, { seconds: SECONDS, overallRate: Math.max(1, Math.round(ok / SECONDS / 2)) });
+    const halfRate = Math.max(1, Math.round(ok / SECONDS / 2));
+    // 50% of the peak, evenly paced (paced-load.ts); autocannon's overallRate, bursty, kept for comparison
+    const half = await pacedLoad(`${url}/v1/events`, { rate: halfRate, seconds: SECONDS, body, headers: { "content-type": "application/json", "x-evt-write-key": KEY }, connections: CONNECTIONS });
+    const burst = await cannon(url, { seconds: SECONDS, overallRate: halfRate });
     const result = {
       loadAverageBefore: load0, loadAverageAfter: readFileSync("/proc/loadavg", "utf8").trim(),
       eventBytes, batch: BATCH, connections: CONNECTIONS, seconds: SECONDS, lingerMs: LINGER ?? "default",
@@ -142,7 +146,8 @@ async function main(): Promise<void> {
         eventsPerSec: Math.round(peakEvents), non2xx: peak.non2xx, errors: peak.errors,
         cpuMsPer10k: Math.round((cpuPeak / (ok * BATCH)) * 10_000),
         peakLatencyMs: { p50: peak.latency.p50, p99: peak.latency.p99 },
-        halfLoad: { requestsPerSec: Math.round(half.requests.average), p50: half.latency.p50, p99: half.latency.p99, non2xx: half.non2xx },
+        halfLoad: { requestsPerSec: half.requestsPerSec, p50: half.p50, p99: half.p99, max: half.max, non2xx: half.non2xx, errors: half.errors },
+        halfLoadAutocannonBursts: { requestsPerSec: Math.round(burst.requests.average), p50: burst.latency.p50, p99: burst.latency.p99, non2xx: burst.non2xx },
       },
       ratio: Number((peakEvents / d.eventsPerSec).toFixed(2)),
     };
