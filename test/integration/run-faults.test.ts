@@ -37,6 +37,28 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+/**
+ * A "broker" that accepts connections and never answers: a client stays in its connect step
+ * (waiting for the first response, then retrying) for seconds.
+ */
+async function silentBroker(): Promise<{ port: number; close: () => Promise<void> }> {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+    socket.on("error", () => {});
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const port = (server.address() as net.AddressInfo).port;
+  return {
+    port,
+    close: () => {
+      for (const s of sockets) s.destroy();
+      return new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}
+
 async function duckdbIds(file: string, table: string, topic: string): Promise<string[]> {
   const inst = await DuckDBInstance.create(file);
   const c = await inst.connect();
@@ -58,15 +80,24 @@ function sinkArgs(file: string, sink: string, duckdbPath: string, prefix: string
 describe("evt run: Kafka unreachable", () => {
   it("SIGTERM while connecting ends the process within the grace period with exit 0", async () => {
     const { file, config } = freshConfig(["CLICKSTREAM.SEARCH_PERFORMED"]);
-    const port = await freePort();
-    const run = spawnRun(["--sink", config.sinks[0]!.name, "--sink-config", file, "--duckdb-path", path.join(work, "connect.duckdb"),
-      "--brokers", `127.0.0.1:${port}`, "--grace-ms", String(GRACE_MS)]);
-    await waitUntil(() => run.logs().some((l) => l.msg === "warehouse"), "evt run started", 30_000);
-    await sleep(1_500); // inside kafkajs's connect retries now
-    const { code, afterMs } = await run.signal("SIGTERM");
-    expect(code, run.stderr()).toBe(0);
-    expect(afterMs).toBeLessThan(EXIT_BOUND_MS);
-    expect(run.logs().some((l) => l.msg === "signal received; finishing the in-flight batch")).toBe(true);
+    // Still connecting 1.5 s in: kafkajs retries a refused port for ~8 s; platformatic's few fast
+    // retries fail a refused port within ~2 s (which raced the signal), so it gets a broker that
+    // never answers. (kafkajs waiting on a silent broker does not stop within the grace period:
+    // its connect is not abortable — a known gap, noted in D102.)
+    const broker = resolveKafkaDriver() === "kafkajs" ? { port: await freePort(), close: async () => {} } : await silentBroker();
+    try {
+      const run = spawnRun(["--sink", config.sinks[0]!.name, "--sink-config", file, "--duckdb-path", path.join(work, "connect.duckdb"),
+        "--brokers", `127.0.0.1:${broker.port}`, "--grace-ms", String(GRACE_MS)]);
+      await waitUntil(() => run.logs().some((l) => l.msg === "warehouse"), "evt run started", 30_000);
+      await sleep(1_500); // inside the driver's connect step now (the broker never answers)
+      expect(run.child.exitCode, run.stderr()).toBeNull(); // still running: the signal is what ends it
+      const { code, afterMs } = await run.signal("SIGTERM");
+      expect(code, run.stderr()).toBe(0);
+      expect(afterMs).toBeLessThan(EXIT_BOUND_MS);
+      expect(run.logs().some((l) => l.msg === "signal received; finishing the in-flight batch")).toBe(true);
+    } finally {
+      await broker.close();
+    }
   });
 
   it("without a signal: one line naming the brokers after bounded retries (exit 2); kafkajs lines in evt's JSON shape", async () => {
