@@ -7,6 +7,7 @@
  */
 import path from "node:path";
 import { loadConfig } from "../compiler/config/index.js";
+import { isClean } from "../compiler/emit/write-output.js";
 import { writeTextResult } from "./relative-paths.js";
 
 const PLAIN_FLAGS = new Set(["--quiet", "--check"]);
@@ -19,7 +20,7 @@ export async function answerNoChangeGenerate(argv: readonly string[]): Promise<b
     const config = loadConfig({ cwd: process.cwd() });
     const { formatGenerateSummary, unchangedGenerate } = await import("../compiler/emit/generate-project.js");
     const result = unchangedGenerate({ config, outDir: config.out, check });
-    if (!result || result.diff.missing.length + result.diff.stale.length + result.diff.extra.length > 0) return false;
+    if (!result || !isClean(result.diff)) return false;
     if (!argv.includes("--quiet")) writeTextResult(formatGenerateSummary(result, check, path.relative(process.cwd(), config.out) || "."));
     return true;
   } catch {
