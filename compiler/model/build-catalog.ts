@@ -14,6 +14,7 @@ import {
   ScalarType as PbScalar,
   toBinary,
   type DescEnum,
+  type DescEnumValue,
   type DescExtension,
   type DescField,
   type DescFile,
@@ -37,7 +38,7 @@ import {
 import { buildDescriptorSetBytes } from "../load/buf-build.js";
 import { decodeDescriptorSet, sameBytes, type DecodedDescriptorSet, type DescriptorReuse, type TypeContext } from "../load/descriptor-set.js";
 import { sourceLocationsOf, WireReader, type SourceLocations } from "../load/source-info.js";
-import { fileName, SourceIndex, withTokens } from "./source-index.js";
+import { fileName, lazyProperty, SourceIndex, withSource, withTokens } from "./source-index.js";
 import {
   event as eventOption,
   EventOptions_Compatibility,
@@ -61,6 +62,7 @@ import type {
   PiiClass,
   ScalarType,
   SinkModel,
+  SourcePosition,
   Tokens,
   WellKnownType,
 } from "./catalog.js";
@@ -291,7 +293,7 @@ function buildCatalog(
 // Elements
 
 function messageModel(msg: DescMessage, positions: SourceIndex): MessageModel {
-  return withTokens<MessageModel>({
+  return withSource<MessageModel, DescMessage>({
     fullName: msg.typeName,
     name: msg.name,
     file: fileName(msg.file),
@@ -300,16 +302,14 @@ function messageModel(msg: DescMessage, positions: SourceIndex): MessageModel {
     oneofs: msg.oneofs.map((o) => ({ name: o.name, fields: o.fields.map((f) => f.name) })),
     reservedRanges: msg.proto.reservedRange.map((r) => ({ start: r.start ?? 0, end: (r.end ?? 1) - 1 })),
     reservedNames: [...msg.proto.reservedName],
-    comment: positions.commentOf(msg),
     ...(msg.deprecated ? { deprecated: true as const } : {}),
-    position: positions.of(msg),
     jsonFormat: jsonFormatOf(msg),
-  }, { jsonFormat: positions.token(msg, "7.12.6") });
+  }, positions, msg, messageTokens);
 }
 
 function fieldModel(f: DescField | DescExtension, positions: SourceIndex): FieldModel {
   const opts = hasOption(f, fieldOption) ? getOption(f, fieldOption) : undefined;
-  return withTokens<FieldModel>({
+  return withSource<FieldModel, DescField | DescExtension>({
     name: f.name,
     localName: f.kind === "field" ? f.localName : f.name,
     jsonName: f.jsonName,
@@ -323,16 +323,18 @@ function fieldModel(f: DescField | DescExtension, positions: SourceIndex): Field
     required: opts?.required ?? false,
     ...(opts?.column ? { column: opts.column } : {}),
     ...(opts?.columnType ? { columnType: opts.columnType } : {}),
-    comment: positions.commentOf(f),
     ...(f.deprecated ? { deprecated: true as const } : {}),
-    position: positions.of(f),
     ...(delimitedOf(f) ? { delimited: true as const } : {}),
     ...(isFieldSet(f.proto, FieldDescriptorProtoSchema.field.defaultValue) ? { defaultValue: f.proto.defaultValue } : {}),
-  }, fieldTokens(f, positions));
+  }, positions, f, fieldTokens);
 }
 
+const messageTokens = (positions: SourceIndex, msg: DescMessage): Tokens => ({ jsonFormat: positions.token(msg, "7.12.6") });
+const enumTokens = (positions: SourceIndex, en: DescEnum): Tokens => ({ jsonFormat: positions.token(en, "3.7.6") });
+const enumValueTokens = (positions: SourceIndex, v: DescEnumValue): Tokens => ({ name: positions.token(v, "1"), number: positions.token(v, "2") });
+
 /** buf's token positions: the type name for message/enum/map fields, the scalar type otherwise. */
-function fieldTokens(f: DescField | DescExtension, positions: SourceIndex): Tokens {
+function fieldTokens(positions: SourceIndex, f: DescField | DescExtension): Tokens {
   const named = f.fieldKind === "message" || f.fieldKind === "enum" || f.fieldKind === "map" || (f.fieldKind === "list" && f.listKind !== "scalar");
   return {
     name: positions.token(f, "1"),
@@ -359,21 +361,19 @@ function extensionModel(x: DescExtension, positions: SourceIndex): ExtensionMode
 }
 
 function enumModel(en: DescEnum, positions: SourceIndex): EnumModel {
-  return withTokens<EnumModel>({
+  return withSource<EnumModel, DescEnum>({
     fullName: en.typeName,
     name: en.name,
     file: fileName(en.file),
     package: en.file.proto.package ?? "",
     values: en.values.map((v) =>
-      withTokens({ name: v.name, number: v.number, comment: positions.commentOf(v), position: positions.of(v) }, { name: positions.token(v, "1"), number: positions.token(v, "2") }),
+      withSource<EnumModel["values"][number], DescEnumValue>({ name: v.name, number: v.number }, positions, v, enumValueTokens),
     ),
     reservedRanges: en.proto.reservedRange.map((r) => ({ start: r.start ?? 0, end: r.end ?? 0 })), // enum ranges are inclusive
     reservedNames: [...en.proto.reservedName],
-    comment: positions.commentOf(en),
-    position: positions.of(en),
     jsonFormat: jsonFormatOf(en),
     ...(en.open ? {} : { closed: true as const }),
-  }, { jsonFormat: positions.token(en, "3.7.6") });
+  }, positions, en, enumTokens);
 }
 
 function fileModelOf(file: DescFile, positions: SourceIndex): FileModel {
@@ -431,7 +431,10 @@ function eventModel(msg: DescMessage, message: MessageModel, positions: SourceIn
   const opt = getOption(msg, eventOption);
   const optionPath = `${positions.keyOf(msg)}.7.50001`;
   const file = fileName(msg.file);
-  return {
+  // where a member of the event option is, else the option, else the message (read on use)
+  const optionAt = (member?: string) => (): SourcePosition =>
+    (member === undefined ? undefined : positions.at(msg.file, `${optionPath}.${member}`)) ?? positions.at(msg.file, optionPath) ?? message.position;
+  const model: Omit<EventModel, "optionPosition"> = {
     fullName: msg.typeName,
     message,
     topic: opt.topic,
@@ -439,36 +442,34 @@ function eventModel(msg: DescMessage, message: MessageModel, positions: SourceIn
     ...(opt.eventTime ? { eventTime: opt.eventTime.split(".") } : {}),
     owner: opt.owner,
     compatibility: compatibilityOf(opt.compatibility),
-    sinks: opt.sink.map(
-      (s, i): SinkModel => ({
+    sinks: opt.sink.map((s, i) =>
+      located<SinkModel>({
         table: s.table,
         mode: s.mode === Sink_Mode.UPSERT ? "UPSERT" : "APPEND",
         clusterBy: [...s.clusterBy],
         flattenNested: s.flattenNested,
-        position: positions.at(msg.file, `${optionPath}.5.${i}`) ?? positions.at(msg.file, optionPath) ?? message.position,
-      }),
+      }, optionAt(`5.${i}`)),
     ),
     partitions: opt.partitions || 6,
     retentionHours: opt.retentionHours || 168,
-    ...(opt.ingest
-      ? {
-          ingest: {
-            public: opt.ingest.public,
-            sources: [...opt.ingest.sources],
-            // EventOptions.ingest is field 8; buf records its members, not the block: `public` (1), else the option
-            position: positions.at(msg.file, `${optionPath}.8.1`) ?? positions.at(msg.file, optionPath) ?? message.position,
-          },
-        }
-      : {}),
+    // EventOptions.ingest is field 8; buf records its members, not the block: `public` (1), else the option
+    ...(opt.ingest ? { ingest: located<NonNullable<EventModel["ingest"]>>({ public: opt.ingest.public, sources: [...opt.ingest.sources] }, optionAt("8.1")) } : {}),
     ...(opt.slo
-      ? { slo: { freshnessMinutes: opt.slo.freshnessMinutes, maxRejectRate: opt.slo.maxRejectRate, minEventsPerHour: Number(opt.slo.minEventsPerHour), position: positions.at(msg.file, `${optionPath}.10`) ?? positions.at(msg.file, optionPath) ?? message.position } }
+      ? { slo: located<NonNullable<EventModel["slo"]>>({ freshnessMinutes: opt.slo.freshnessMinutes, maxRejectRate: opt.slo.maxRejectRate, minEventsPerHour: Number(opt.slo.minEventsPerHour) }, optionAt("10")) }
       : {}),
     fingerprint: fingerprintOf(msg),
-    optionPosition: positions.at(msg.file, optionPath) ?? message.position,
     file,
     tsModule: file.replace(/\.proto$/, "_pb"),
     ...generatedNames(msg),
   };
+  lazyProperty(model, "optionPosition", optionAt());
+  return model as EventModel;
+}
+
+/** `model` with its `position` read from the source info on first use (see withSource). */
+function located<T extends { readonly position: SourcePosition }>(model: Omit<T, "position">, position: () => SourcePosition): T {
+  lazyProperty(model, "position", position);
+  return model as T;
 }
 
 /**

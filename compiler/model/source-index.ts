@@ -110,7 +110,65 @@ function fileOf(desc: Located): DescFile {
 
 /** `model` with `tokens` attached as a non-enumerable property (kept out of catalog.json). */
 export function withTokens<T extends object>(model: T, tokens: Tokens): T {
-  const present = Object.fromEntries(Object.entries(tokens).filter(([, v]) => v !== undefined)) as Tokens;
-  Object.defineProperty(model, "tokens", { value: present, enumerable: false });
+  Object.defineProperty(model, "tokens", { value: presentTokens(tokens), enumerable: false });
   return model;
+}
+
+function presentTokens(tokens: Tokens): Tokens {
+  return Object.fromEntries(Object.entries(tokens).filter(([, v]) => v !== undefined)) as Tokens;
+}
+
+/** Token positions of an element kind (a module-level function, so models share it). */
+export type TokensOf<D extends Located> = (positions: SourceIndex, desc: D) => Tokens;
+
+/** What a model's source properties are read from, and what was read (non-enumerable, per model). */
+interface SourceHandle {
+  readonly positions: SourceIndex;
+  readonly desc: Located;
+  readonly tokensOf: TokensOf<Located>;
+  position?: SourcePosition;
+  comment?: string;
+  tokens?: Tokens;
+}
+
+const SOURCE = Symbol("evt.source");
+
+const handleOf = (model: object): SourceHandle => (model as { [SOURCE]: SourceHandle })[SOURCE];
+
+// One descriptor (and getter) for every model: per-model closures cost a third of the time saved.
+const SOURCE_PROPERTIES: PropertyDescriptorMap = {
+  position: { enumerable: true, get(this: object) { const h = handleOf(this); return (h.position ??= h.positions.of(h.desc)); } },
+  comment: { enumerable: true, get(this: object) { const h = handleOf(this); return (h.comment ??= h.positions.commentOf(h.desc)); } },
+  tokens: { enumerable: false, get(this: object) { const h = handleOf(this); return (h.tokens ??= presentTokens(h.tokensOf(h.positions, h.desc))); } },
+};
+
+/**
+ * `model` with `position` and `comment` (enumerable) and `tokens` (not) read from the source info
+ * when first read, then kept: check-compat models a whole baseline and reads the positions of
+ * the few elements a finding names (issue 11: a third of a baseline's modelling was positions
+ * and comments nobody read).
+ */
+export function withSource<T extends { readonly position: SourcePosition; readonly comment: string }, D extends Located>(
+  model: Omit<T, "position" | "comment" | "tokens">,
+  positions: SourceIndex,
+  desc: D,
+  tokensOf: TokensOf<D>,
+): T {
+  const handle: SourceHandle = { positions, desc, tokensOf: tokensOf as TokensOf<Located> };
+  Object.defineProperty(model, SOURCE, { value: handle });
+  Object.defineProperties(model, SOURCE_PROPERTIES);
+  return model as T;
+}
+
+/** Defines `target[key]` as `compute()`, computed when first read and then a plain (read-only) property. */
+export function lazyProperty(target: object, key: string, compute: () => unknown, enumerable = true): void {
+  Object.defineProperty(target, key, {
+    configurable: true,
+    enumerable,
+    get() {
+      const value = compute();
+      Object.defineProperty(target, key, { value, enumerable, configurable: true, writable: false });
+      return value;
+    },
+  });
 }
