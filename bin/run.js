@@ -4,14 +4,17 @@
 import { fileURLToPath } from "node:url";
 
 // A plain no-change `evt generate` is answered without oclif (cli/no-change-generate.ts, D101).
-const answered = process.argv[2] === "generate" && await import("../dist/cli/no-change-generate.js").then(
-  (m) => m.answerNoChangeGenerate(process.argv.slice(2)),
-  (e) => {
+const answered = process.argv[2] === "generate" && await importBuilt("../dist/cli/no-change-generate.js", (m) => m.answerNoChangeGenerate(process.argv.slice(2)));
+// `check-compat` starts buf on the working tree while the CLI loads (cli/early-compile.ts).
+if (!answered && process.argv[2] === "check-compat") await importBuilt("../dist/cli/early-compile.js", (m) => m.startCheckCompatBuild(process.argv.slice(2)));
+if (!answered) await runCommand();
+
+async function importBuilt(module, use) {
+  return import(module).then(use, (e) => {
     if (e?.code !== "ERR_MODULE_NOT_FOUND") throw e;
     return false; // not built yet
-  },
-);
-if (!answered) await runCommand();
+  });
+}
 
 async function runCommand() {
   // oclif's engine check loads all of semver (47 modules) to compare node with @oclif/core's own

@@ -2,7 +2,7 @@
  * Runs the real buf CLI (shipped in the @bufbuild/buf npm package). Only node built-ins here:
  * callers start buf first and load protobuf-es and the model while it compiles.
  */
-import { execFile } from "node:child_process";
+import { execFile, type ChildProcess } from "node:child_process";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
@@ -54,8 +54,13 @@ export interface BufResult {
 
 /** Runs buf with arguments; never throws for a non-zero exit (callers interpret it). */
 export function runBuf(args: readonly string[], cwd: string): Promise<BufResult> {
-  return new Promise((resolve, reject) => {
-    execFile(
+  return startBuf(args, cwd).result;
+}
+
+function startBuf(args: readonly string[], cwd: string): { readonly child: ChildProcess; readonly result: Promise<BufResult> } {
+  let child!: ChildProcess;
+  const result = new Promise<BufResult>((resolve, reject) => {
+    child = execFile(
       bufBinary(),
       [...args],
       { cwd, encoding: "buffer", maxBuffer: 1 << 30, env: { ...process.env, BUF_CACHE_DIR: bufCacheDir(cwd) } },
@@ -66,6 +71,7 @@ export function runBuf(args: readonly string[], cwd: string): Promise<BufResult>
       },
     );
   });
+  return { child, result };
 }
 
 function bufCacheDir(cwd: string): string {
@@ -93,6 +99,32 @@ export function parseBufDiagnostics(stderr: string): Diagnostic[] {
  * included, source info kept; decode with buf-build.ts or descriptor-set.ts). Throws
  * ProtoCompileError with buf's positioned diagnostics when it does not compile.
  */
+const DESCRIPTOR_SET_ARGS = ["build", ".", "--as-file-descriptor-set", "--error-format=json", "-o", "-#format=binpb"];
+
+/** Builds started before a command asked for them, by absolute root (see startDescriptorSetBuild). */
+const earlyBuilds = new Map<string, Promise<BufResult>>();
+
+/**
+ * Starts `buf build` of a proto root now, for a later `buildDescriptorSetBytes` of the same root
+ * to take (bin/run.js starts check-compat's before oclif loads: buf is the longest step, and
+ * loading the CLI took ~250 ms before it began). Unclaimed at exit, the build is stopped.
+ */
+export function startDescriptorSetBuild(root: string): void {
+  const abs = path.resolve(root);
+  if (earlyBuilds.has(abs) || !existsSync(abs) || !statSync(abs).isDirectory()) return;
+  const { child, result } = startBuf(DESCRIPTOR_SET_ARGS, abs);
+  result.catch(() => undefined); // a failure is reported to whoever takes the build
+  const stop = (): void => void child.kill();
+  process.once("exit", stop);
+  earlyBuilds.set(abs, result.finally(() => process.off("exit", stop)));
+}
+
+function takeEarlyBuild(abs: string): Promise<BufResult> | undefined {
+  const early = earlyBuilds.get(abs);
+  earlyBuilds.delete(abs);
+  return early;
+}
+
 export async function buildDescriptorSetBytes(rootAsGiven: string): Promise<Uint8Array> {
   const abs = path.resolve(rootAsGiven);
   // Paths in messages are relative to the cwd, however the root was passed.
@@ -100,7 +132,7 @@ export async function buildDescriptorSetBytes(rootAsGiven: string): Promise<Uint
   if (!existsSync(abs) || !statSync(abs).isDirectory()) {
     throw new EvtError(`proto root ${root} does not exist or is not a directory`);
   }
-  const res = await runBuf(["build", ".", "--as-file-descriptor-set", "--error-format=json", "-o", "-#format=binpb"], abs);
+  const res = await (takeEarlyBuild(abs) ?? runBuf(DESCRIPTOR_SET_ARGS, abs));
   if (res.code !== 0) {
     const diags = parseBufDiagnostics(res.stderr);
     const missing = missingImports(diags, abs);
