@@ -68,12 +68,15 @@ import type {
 } from "./catalog.js";
 
 const require = createRequire(import.meta.url);
-const protopluginDir = path.dirname(require.resolve("@bufbuild/protoplugin"));
-// protoc-gen-es's own naming (nested `Parent_Child`, reserved-word escaping); not exported by protoplugin.
-const names = require(path.join(protopluginDir, "names.js")) as {
+interface ProtocGenEsNames {
   generatedDescName(desc: DescMessage): string;
   generatedShapeName(desc: DescMessage): string;
-};
+}
+let names: ProtocGenEsNames | undefined;
+// protoc-gen-es's own naming (nested `Parent_Child`, reserved-word escaping); not exported by
+// protoplugin. Loaded on first use (it pulls protobuf-es's CommonJS build): check-compat never asks.
+const protocGenEsNames = (): ProtocGenEsNames =>
+  (names ??= require(path.join(path.dirname(require.resolve("@bufbuild/protoplugin")), "names.js")) as ProtocGenEsNames);
 
 /**
  * protoc-gen-es's names of a message, memoised per file shape: protoplugin recomputes every name
@@ -90,7 +93,7 @@ function generatedNames(msg: DescMessage): { tsSchemaName: string; tsTypeName: s
   }
   let found = byType.get(msg.typeName);
   if (!found) {
-    found = { tsSchemaName: names.generatedDescName(msg), tsTypeName: names.generatedShapeName(msg) };
+    found = { tsSchemaName: protocGenEsNames().generatedDescName(msg), tsTypeName: protocGenEsNames().generatedShapeName(msg) };
     byType.set(msg.typeName, found);
   }
   return found;
@@ -429,12 +432,13 @@ function jsonFormatOf(desc: DescMessage | DescEnum): JsonFormat {
 
 function eventModel(msg: DescMessage, message: MessageModel, positions: SourceIndex): EventModel {
   const opt = getOption(msg, eventOption);
-  const optionPath = `${positions.keyOf(msg)}.7.50001`;
   const file = fileName(msg.file);
   // where a member of the event option is, else the option, else the message (read on use)
-  const optionAt = (member?: string) => (): SourcePosition =>
-    (member === undefined ? undefined : positions.at(msg.file, `${optionPath}.${member}`)) ?? positions.at(msg.file, optionPath) ?? message.position;
-  const model: Omit<EventModel, "optionPosition"> = {
+  const optionAt = (member?: string) => (): SourcePosition => {
+    const optionPath = `${positions.keyOf(msg)}.7.50001`;
+    return (member === undefined ? undefined : positions.at(msg.file, `${optionPath}.${member}`)) ?? positions.at(msg.file, optionPath) ?? message.position;
+  };
+  const model: Omit<EventModel, "optionPosition" | "tsSchemaName" | "tsTypeName"> = {
     fullName: msg.typeName,
     message,
     topic: opt.topic,
@@ -460,9 +464,11 @@ function eventModel(msg: DescMessage, message: MessageModel, positions: SourceIn
     fingerprint: fingerprintOf(msg),
     file,
     tsModule: file.replace(/\.proto$/, "_pb"),
-    ...generatedNames(msg),
   };
   lazyProperty(model, "optionPosition", optionAt());
+  // protoc-gen-es's names need every name in the file (allNames): only generate reads them
+  lazyProperty(model, "tsSchemaName", () => generatedNames(msg).tsSchemaName);
+  lazyProperty(model, "tsTypeName", () => generatedNames(msg).tsTypeName);
   return model as EventModel;
 }
 

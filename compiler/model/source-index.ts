@@ -20,7 +20,7 @@ export type Located = DescMessage | DescField | DescExtension | DescEnum | DescE
 
 export class SourceIndex {
   private readonly keys = new WeakMap<object, string>();
-  private readonly byFile = new Map<string, { readonly display: string; readonly locations: SourceLocations }>();
+  private readonly byFile = new Map<string, { readonly display: string; readonly locations: SourceLocations; proto?: FileDescriptorProto }>();
 
   constructor(
     /** The files' descriptors (the objects DescFile.proto holds), in the order of `locations`. */
@@ -30,19 +30,29 @@ export class SourceIndex {
   ) {
     files.forEach((f, i) => {
       const name = f.name ?? "";
-      this.byFile.set(name, { display: this.displayOf(name), locations: locations[i] ?? new Map() });
-      f.messageType.forEach((m, i) => this.walkMessage(m, `4.${i}`));
-      f.enumType.forEach((e, i) => this.walkEnum(e, `5.${i}`));
-      f.extension.forEach((x, i) => this.keys.set(x, `7.${i}`));
-      f.service.forEach((svc, i) => {
-        this.keys.set(svc, `6.${i}`);
-        svc.method.forEach((m, j) => this.keys.set(m, `6.${i}.2.${j}`));
-      });
+      this.byFile.set(name, { display: this.displayOf(name), locations: locations[i] ?? new Map(), proto: f });
     });
   }
 
   keyOf(desc: Located): string {
+    const key = this.keys.get(desc.proto);
+    if (key !== undefined) return key;
+    // a file's descriptors get their keys when one of them is first asked for (most never are)
+    const entry = this.byFile.get(fileName(fileOf(desc)));
+    if (!entry?.proto) return "";
+    this.walkFile(entry.proto);
+    entry.proto = undefined;
     return this.keys.get(desc.proto) ?? "";
+  }
+
+  private walkFile(f: FileDescriptorProto): void {
+    f.messageType.forEach((m, i) => this.walkMessage(m, `4.${i}`));
+    f.enumType.forEach((e, i) => this.walkEnum(e, `5.${i}`));
+    f.extension.forEach((x, i) => this.keys.set(x, `7.${i}`));
+    f.service.forEach((svc, i) => {
+      this.keys.set(svc, `6.${i}`);
+      svc.method.forEach((m, j) => this.keys.set(m, `6.${i}.2.${j}`));
+    });
   }
 
   of(desc: Located): SourcePosition {
