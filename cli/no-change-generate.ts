@@ -6,7 +6,7 @@
  * command through oclif, which does and reports it as always. Output is the command's own.
  */
 import path from "node:path";
-import { loadConfig } from "../compiler/config/index.js";
+import { loadConfigCached } from "../compiler/config/config-cache.js";
 import { isClean } from "../compiler/emit/write-output.js";
 import { writeTextResult } from "./relative-paths.js";
 
@@ -17,7 +17,7 @@ export async function answerNoChangeGenerate(argv: readonly string[]): Promise<b
   if (argv[0] !== "generate" || !argv.slice(1).every((a) => PLAIN_FLAGS.has(a))) return false;
   const check = argv.includes("--check");
   try {
-    const config = loadConfig({ cwd: process.cwd() });
+    const config = await loadConfigCached(process.cwd());
     const { formatGenerateSummary, unchangedGenerate } = await import("../compiler/emit/generate-project.js");
     const result = unchangedGenerate({ config, outDir: config.out, check });
     if (!result || !isClean(result.diff)) return false;
