@@ -11,8 +11,9 @@
  * is not an error.
  */
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
+import { writeFileAtomically } from "../write-atomically.js";
 import { fileURLToPath } from "node:url";
 import { CONFIG_FILE_NAME, type EvtConfig } from "./schema.js";
 
@@ -57,11 +58,9 @@ function cacheKey(text: Buffer, shown: string, baseDir: string): string {
 }
 
 function writeEntry(file: string, entry: CacheEntry): void {
-  const tmp = `${file}.${process.pid}.tmp`;
   try {
     mkdirSync(path.dirname(file), { recursive: true });
-    writeFileSync(tmp, JSON.stringify(entry));
-    renameSync(tmp, file); // a concurrent evt never reads half a file
+    writeFileAtomically(file, JSON.stringify(entry));
   } catch {
     // an unwritable cache directory only costs the next run the parse
   }

@@ -3,8 +3,9 @@
  * (decisions D12): buf images `<history.dir>/<NNNN>-<label>.binpb`, oldest first by name.
  * Recording one is a release step: `evt history record --label v1.4.0`.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
+import { writeFileAtomically } from "../write-atomically.js";
 import { EvtError } from "../errors.js";
 import { buildDescriptorSetBytes } from "../load/buf-build.js";
 
@@ -46,8 +47,6 @@ export async function recordHistory(protoRoot: string, dir: string, label: strin
   if (latest && Buffer.from(bytes).equals(readFileSync(latest))) return { file: latest, recorded: false };
   mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `${String(nextHistoryNumber(dir)).padStart(4, "0")}-${historyLabel(label)}.binpb`);
-  const tmp = `${file}.tmp`;
-  writeFileSync(tmp, bytes);
-  renameSync(tmp, file); // never leave a half-written image that check-compat would read
+  writeFileAtomically(file, bytes); // never leave a half-written image that check-compat would read
   return { file, recorded: true };
 }
