@@ -11,7 +11,7 @@ import type { Message } from "@bufbuild/protobuf";
 import type { EventContract } from "../contract.js";
 import { describeError } from "../errors.js";
 import { Instrumentation } from "../instrumentation.js";
-import type { KafkaClient } from "../kafka/adapter.js";
+import type { HeaderValue, KafkaClient } from "../kafka/adapter.js";
 import { createProducer, type EvtKafkaProducer, type ProducerBatching } from "../kafka/producer.js";
 import type { RuntimeLogger } from "../log.js";
 import { BadEventWriter, type BadEvent } from "./bad-events.js";
@@ -150,14 +150,12 @@ export function createCollector(options: CollectorOptions): Collector {
       if (list) list.push(v);
       else byRoute.set(v.route, [v]);
     }
+    // the request's own headers, encoded once and shared by every event without a client time
+    const common: Record<string, HeaderValue> = { evt_ingest_app: Buffer.from(app), ...(source ? { evt_ingest_source: Buffer.from(source) } : {}) };
     return [...byRoute].map(([route, list]) =>
       producer.send(route.contract as EventContract, list.map((v) => v.message) as Message[], {
         ids: list.map((v) => v.id),
-        headers: list.map((v) => ({
-          evt_ingest_app: app,
-          ...(source ? { evt_ingest_source: source } : {}),
-          ...(v.clientTime ? { evt_client_time: v.clientTime } : {}),
-        })),
+        headers: list.map((v) => (v.clientTime ? { ...common, evt_client_time: v.clientTime } : common)),
       }),
     );
   }
