@@ -366,10 +366,16 @@ export function createProducer(options: ProducerOptions): EvtKafkaProducer {
         ce_specversion: w.specversion, ce_id: id, ce_source: w.source, ce_type: w.type, ce_time: timeBytes,
         "content-type": w.contentType, evt_schema: w.schema,
       } satisfies Record<(typeof H)[keyof typeof H], HeaderValue>;
-      if (extra) for (const k in extra) if (!(k in headers)) headers[k] = extra[k]!;
-      records[i] = { key, value, headers, partition: pick(contract.topic, key, partitions) };
       let b = value.length + (key ? key.length : 0) + w.headerBytes;
-      if (extra) for (const k in extra) b += k.length + extra[k]!.length;
+      if (extra) {
+        for (const k in extra) {
+          const v = extra[k]!;
+          b += k.length + v.length;
+          // own properties only: a header named like an Object.prototype member is still added
+          if (!Object.hasOwn(headers, k)) headers[k] = v;
+        }
+      }
+      records[i] = { key, value, headers, partition: pick(contract.topic, key, partitions) };
       recordBytes[i] = b;
       bytes += b;
     }

@@ -50,12 +50,12 @@ describe("evt producer (fake Kafka)", () => {
 
   it("adds extra headers per event (shared objects, Buffer values) but never replaces a CloudEvents header", async () => {
     const { kafka, producer } = await connected();
-    const shared = { evt_ingest_app: Buffer.from("web"), ce_type: "spoofed.Type", ce_id: "spoofed-id" };
+    const shared = { evt_ingest_app: Buffer.from("web"), ce_type: "spoofed.Type", ce_id: "spoofed-id", constructor: "kept" };
     const events = [1n, 2n, 3n].map((s) => create(PageViewedSchema, { sessionId: s, url: "/" }));
     const res = await producer.send(page, events, { headers: [shared, { ...shared, evt_client_time: "2026-01-01T00:00:00Z" }, undefined] });
     const recs = kafka.requests[0]![0]!.records;
     const text = (i: number) => Object.fromEntries(Object.entries(recs[i]!.headers).map(([k, v]) => [k, v.toString()]));
-    expect(text(0)).toMatchObject({ evt_ingest_app: "web", ce_type: "shop.v1.PageViewed", ce_id: res[0]!.id });
+    expect(text(0)).toMatchObject({ evt_ingest_app: "web", constructor: "kept", ce_type: "shop.v1.PageViewed", ce_id: res[0]!.id });
     expect(text(1)).toMatchObject({ evt_ingest_app: "web", evt_client_time: "2026-01-01T00:00:00Z", ce_type: "shop.v1.PageViewed", ce_id: res[1]!.id });
     expect(text(2)).not.toHaveProperty("evt_ingest_app");
     // one ce_time per send, the same on every record
