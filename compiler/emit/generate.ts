@@ -36,7 +36,7 @@ import { emitTableDdl, tableDdlPath } from "./snowflake/table-ddl.js";
 import { duckdbTableDdlPath, emitDuckdbTableDdl } from "./duckdb/table-ddl.js";
 import { contractModulePath, contractNames, emitContractModule } from "./ts/contracts.js";
 import { emitIndexModule, INDEX_MODULE_PATH } from "./ts/index-module.js";
-import { messageTypeFiles, runProtocGenEs, type GeneratedFile } from "./ts/protoc-gen-es.js";
+import type { GeneratedFile } from "./ts/protoc-gen-es.js";
 import { PROTOC_GEN_ES_PARAMETER } from "./ts/protoc-gen-es-thread.js";
 import { emitIngestRoutes, INGEST_ROUTES_PATH } from "./ingest/routes.js";
 import { emitWebEvents, emitWebIndex, emitWebTracker, publicEvents, WEB_EVENTS_PATH, WEB_INDEX_PATH, WEB_TRACKER_PATH } from "./web/tracker-module.js";
@@ -118,6 +118,15 @@ export function resolveSinkTables(catalog: Catalog, options: Pick<GenerateOption
 }
 
 /**
+ * protoc-gen-es on this thread. Imported on use: the module loads the plugin (~0.45 s of CPU), which
+ * `evt generate` runs on a worker while buf compiles on both cores.
+ */
+async function messageTypesHere(loaded: LoadedContracts): Promise<readonly GeneratedFile[]> {
+  const { messageTypeFiles, runProtocGenEs } = await import("./ts/protoc-gen-es.js");
+  return runProtocGenEs(loaded.set, messageTypeFiles(loaded.set), PROTOC_GEN_ES_PARAMETER);
+}
+
+/**
  * @param messageTypes protoc-gen-es's files for `loaded`'s descriptors when the caller runs it
  *   elsewhere (generate-project.ts: on a worker, from buf's bytes); default: here, on `loaded.set`.
  *   Awaited last, so that everything else is emitted meanwhile.
@@ -181,7 +190,7 @@ export async function generate(loaded: LoadedContracts, options: GenerateOptions
   out.push({ path: CATALOG_JSON_PATH, content: emitCatalogJson(catalog), kind: "catalog" });
 
   // 7. protobuf-es message types for every file of the tree (the vocabulary included: _pb modules import it).
-  const messages = messageTypes ? await messageTypes : runProtocGenEs(loaded.set, messageTypeFiles(loaded.set), PROTOC_GEN_ES_PARAMETER);
+  const messages = messageTypes ? await messageTypes : await messageTypesHere(loaded);
   for (const f of messages) out.push({ path: `ts/${f.name}`, content: f.content, kind: "ts-messages" });
 
   return out.sort(byPath);

@@ -11,29 +11,32 @@ export const columnTypeMismatch: LintRule = {
   severity: "error",
   doc: "Checks that a column_type override is a Snowflake type that holds every value of the field.",
   check: (catalog) => {
-    const users = columnUsers(catalog);
+    // the layouts of every sunk event are walked only when some override has a problem to name
+    let users: Map<string, Set<string>> | undefined;
     return Object.values(catalog.messages).flatMap((m) =>
       m.fields.flatMap((f) => {
         if (f.columnType === undefined) return [];
         const problem = columnTypeProblem(f, f.columnType);
+        if (!problem) return [];
         const element = `${m.fullName}.${f.name}`;
+        users ??= columnUsers(catalog);
         // A shared message's field is named with the events whose tables make it a column.
-        const events = (users.get(element) ?? []).filter((e) => e !== m.fullName);
+        const events = [...(users.get(element) ?? [])].filter((e) => e !== m.fullName);
         const where = events.length > 0 ? ` (a column of the tables of ${events.join(", ")})` : "";
-        return problem ? [{ position: f.position, element, message: `column_type of ${element}${where}: ${problem}` }] : [];
+        return [{ position: f.position, element, message: `column_type of ${element}${where}: ${problem}` }];
       }),
     );
   },
 };
 
 /** `pkg.Msg.field` → the events whose sink tables have a column from it. */
-function columnUsers(catalog: Catalog): Map<string, string[]> {
-  const out = new Map<string, string[]>();
+function columnUsers(catalog: Catalog): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
   for (const e of catalog.events) {
     for (const c of sinkLayouts(e, catalog).flat()) {
-      const list = out.get(c.element) ?? [];
-      if (!list.includes(e.fullName)) list.push(e.fullName);
-      out.set(c.element, list);
+      const users = out.get(c.element);
+      if (users) users.add(e.fullName);
+      else out.set(c.element, new Set([e.fullName]));
     }
   }
   return out;
