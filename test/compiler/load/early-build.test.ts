@@ -1,12 +1,15 @@
 /**
  * `startDescriptorSetBuild` (bin/run.js starts check-compat's buf build before oclif loads): the
  * command's `buildDescriptorSetBytes` of the same root takes the running build instead of
- * starting a second buf, and a build nobody took is stopped when the process exits. Children are
+ * starting a second buf, and a build nobody took is stopped when the process exits; a plain
+ * `evt generate` with work to do starts its build the same way, before oclif loads. Children are
  * read from /proc (Linux, as CI).
  */
 import { spawnSync } from "node:child_process";
-import { readdirSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
+import { pathToFileURL } from "node:url";
 import { fromBinary } from "@bufbuild/protobuf";
 import { FileDescriptorSetSchema } from "@bufbuild/protobuf/wkt";
 import { describe, expect, it } from "vitest";
@@ -47,6 +50,32 @@ describe.runIf(process.platform === "linux")("early descriptor-set builds", () =
     writeFileSync(path.join(root, "shop/v1/orders.proto"), ORDERS.replace("string id = 1;", "string id = 1; int64 total = 2;"));
     const again = fromBinary(FileDescriptorSetSchema, await buildDescriptorSetBytes(root));
     expect(again.file.find((f) => f.name === "shop/v1/orders.proto")!.messageType[0]!.field.map((f) => f.name)).toEqual(["id", "total"]);
+  });
+
+  it("a plain evt generate with work to do starts buf on its proto root before oclif loads", () => {
+    const root = writeProtoTree({ "shop/v1/orders.proto": ORDERS });
+    const project = mkdtempSync(path.join(tmpdir(), "evt-early-generate-"));
+    writeFileSync(path.join(project, "evt.yaml"), `proto: ${JSON.stringify(root)}\nout: generated\n`);
+    const module = path.resolve("cli/no-change-generate.ts");
+    // no cache yet, so the inputs changed: not answered here, and buf is already compiling
+    const script = `import { readdirSync, readFileSync, readlinkSync } from "node:fs";
+      const { answerNoChangeGenerate } = await import(${JSON.stringify(module)});
+      const answered = await answerNoChangeGenerate(["generate", "--quiet"]);
+      const kids = readdirSync("/proc").filter((e) => /^\\d+$/.test(e)).flatMap((e) => {
+        try {
+          if (readFileSync("/proc/" + e + "/stat", "utf8").split(") ")[1].split(" ")[1] !== String(process.pid)) return [];
+          return [{ cmd: readFileSync("/proc/" + e + "/cmdline", "utf8").split("\\0"), cwd: readlinkSync("/proc/" + e + "/cwd") }];
+        } catch { return []; }
+      });
+      console.log(JSON.stringify({ answered, kids }));
+      process.exit(0);`;
+    // tsx by path: the project directory has no node_modules
+    const tsx = pathToFileURL(path.resolve("node_modules/tsx/dist/loader.mjs")).href;
+    const run = spawnSync(process.execPath, ["--import", tsx, "--input-type=module", "-e", script], { cwd: project, encoding: "utf8" });
+    expect(run.status, run.stderr).toBe(0);
+    const { answered, kids } = JSON.parse(run.stdout.trim().split("\n").pop()!) as { answered: boolean; kids: { cmd: string[]; cwd: string }[] };
+    expect(answered).toBe(false);
+    expect(kids.filter((k) => k.cmd.some((a) => path.basename(a) === "buf") && k.cmd.includes("build")).map((k) => k.cwd)).toEqual([root]);
   });
 
   it("stops a build nobody took when the process exits", async () => {
