@@ -12,7 +12,7 @@
 import type { MetadataColumn, SinkConfig, SinkSpec } from "./config.js";
 import { quoteIdent as q } from "./writer.js";
 
-function metaName(config: SinkConfig, source: MetadataColumn["source"]): string {
+export function metaName(config: SinkConfig, source: MetadataColumn["source"]): string {
   return config.metadataColumns.find((c) => c.source === source)!.name;
 }
 
@@ -35,6 +35,8 @@ function dedupSql(config: SinkConfig, sink: SinkSpec, sourceSelect: string): str
 export function insertNewSql(
   config: SinkConfig, sink: SinkSpec, target: string, sourceSelect: string, columns: readonly string[],
   keyWindow?: { readonly low: string; readonly high: string },
+  /** The source holds one row per key already (the caller de-duplicated it): no window function. */
+  sourceUnique = false,
 ): string {
   if (sink.mode !== "APPEND") throw new Error(`insertNewSql: sink ${sink.name} is ${sink.mode}, not APPEND`);
   const key = sink.mergeKey.map(q);
@@ -42,7 +44,7 @@ export function insertNewSql(
   const on = key.map((k) => `t.${k} = s.${k}`).join(" AND ");
   return (
     `INSERT INTO ${target} (${columns.map(q).join(", ")})\n` +
-    `SELECT ${columns.map((c) => `s.${q(c)}`).join(", ")} FROM (\n  ${dedupSql(config, sink, sourceSelect)}\n) AS s\n` +
+    `SELECT ${columns.map((c) => `s.${q(c)}`).join(", ")} FROM (\n  ${sourceUnique ? sourceSelect : dedupSql(config, sink, sourceSelect)}\n) AS s\n` +
     `WHERE NOT EXISTS (SELECT 1 FROM (SELECT ${key.join(", ")} FROM ${target}${window}) AS t WHERE ${on})`
   );
 }

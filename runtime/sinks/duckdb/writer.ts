@@ -7,15 +7,16 @@
  * writeBatch, one transaction (the writer serialises batches: one DuckDB connection, one
  *   transaction at a time): BEGIN; append the cells into a per-connection TEMP staging table with
  *   DuckDB's appender, typed where the appender has a native call for the column's type, text +
- *   CAST otherwise (stage-columns.ts); APPEND: INSERT the de-duplicated stage's rows whose event id
- *   the table lacks, the table side bounded to the batch's id range; UPSERT: MERGE, latest offset
- *   wins; MERGE the high-water offsets; DELETE the stage; COMMIT — or ROLLBACK and a classified
- *   WarehouseError.
+ *   CAST otherwise (stage-columns.ts); APPEND: INSERT the stage's rows whose event id the table
+ *   lacks, the table side bounded to the batch's id range (a batch keyed by event id is
+ *   de-duplicated here before staging, latest offset wins: the SQL window doing it cost ~2/3 of the
+ *   INSERT); UPSERT: MERGE, latest offset wins; MERGE the high-water offsets; DELETE the stage;
+ *   COMMIT — or ROLLBACK and a classified WarehouseError.
  */
 import { formatTimestampNs } from "../row-mapping.js";
 import type { MappedRow } from "../row-mapping.js";
 import { tableColumns, type SinkConfig, type SinkSpec } from "../config.js";
-import { insertNewSql, mergeBatchSql, offsetBinds, offsetsTableDdl, upsertOffsetsSql } from "../merge-sql.js";
+import { insertNewSql, mergeBatchSql, metaName, offsetBinds, offsetsTableDdl, upsertOffsetsSql } from "../merge-sql.js";
 import { stageColumns, type StageColumn } from "./stage-columns.js";
 import {
   CONTROL_SCHEMA, OFFSETS_TABLE, qualified, quoteIdent as q, splitTable, type FreshnessColumns, type NewestRows, type PartitionOffset, type WarehouseWriter, type WriteResult,
@@ -120,8 +121,9 @@ export class DuckdbWriter implements WarehouseWriter {
       try {
         let written = 0;
         if (rows.length > 0) {
-          await appendRows(h, stage, rows, sink);
-          const res = await h.conn.run(this.batchSql(config, sink, stage)).catch((e: unknown) => {
+          const byEventId = keyedByEventId(config, sink);
+          await appendRows(h, stage, byEventId ? latestPerEventId(rows) : rows, sink);
+          const res = await h.conn.run(this.batchSql(config, sink, stage, byEventId)).catch((e: unknown) => {
             throw classifyDuckdbError(e, `${sink.mode === "APPEND" ? "INSERT" : "MERGE"} INTO ${sink.table}`);
           });
           written = Number(res.rowsChanged);
@@ -143,7 +145,7 @@ export class DuckdbWriter implements WarehouseWriter {
   }
 
   /** APPEND: an anti-join INSERT over the batch's event-id window; UPSERT: MERGE, latest offset wins. */
-  private batchSql(config: SinkConfig, sink: SinkSpec, stage: Stage): string {
+  private batchSql(config: SinkConfig, sink: SinkSpec, stage: Stage, stageUnique: boolean): string {
     const staged = `temp.main.${q(stage.name)}`;
     const source = `SELECT ${stage.columns.map((c) => `${c.select} AS ${q(c.name)}`).join(", ")} FROM ${staged}`;
     const [schema, table] = splitTable(sink.table);
@@ -151,7 +153,7 @@ export class DuckdbWriter implements WarehouseWriter {
     if (sink.mode === "UPSERT") return mergeBatchSql(config, sink, qualified(schema, table), source, names);
     const key = sink.mergeKey.length === 1 ? stage.columns.find((c) => c.name === sink.mergeKey[0]) : undefined;
     const window = key ? { low: `(SELECT min(${key.select}) FROM ${staged})`, high: `(SELECT max(${key.select}) FROM ${staged})` } : undefined;
-    return insertNewSql(config, sink, qualified(schema, table), source, names, window);
+    return insertNewSql(config, sink, qualified(schema, table), source, names, window, stageUnique);
   }
 
   readHighWater(sink: SinkSpec): Promise<Map<number, bigint>> {
@@ -181,6 +183,34 @@ export class DuckdbWriter implements WarehouseWriter {
     this.handle = undefined;
     if (h) closeDuckdb(h);
   }
+}
+
+/** APPEND keyed by the event id alone (the usual sink): the batch can be de-duplicated before staging. */
+function keyedByEventId(config: SinkConfig, sink: SinkSpec): boolean {
+  return sink.mode === "APPEND" && sink.mergeKey.length === 1 && sink.mergeKey[0] === metaName(config, "ce_id");
+}
+
+const isLater = (a: MappedRow, b: MappedRow): boolean =>
+  a.partition !== b.partition ? a.partition > b.partition : BigInt(a.offset) > BigInt(b.offset);
+
+/**
+ * One row per event id, the one from the highest (partition, offset) — what the SQL window
+ * (`dedupSql`) keeps — in arrival order. Without duplicates (nearly always) the batch itself.
+ */
+export function latestPerEventId(rows: readonly MappedRow[]): readonly MappedRow[] {
+  const keep = new Map<string, number>();
+  let duplicates = false;
+  for (let i = 0; i < rows.length; i++) {
+    const id = rows[i]!.eventId;
+    const j = keep.get(id);
+    if (j === undefined) keep.set(id, i);
+    else {
+      duplicates = true;
+      if (isLater(rows[i]!, rows[j]!)) keep.set(id, i);
+    }
+  }
+  if (!duplicates) return rows;
+  return [...keep.values()].sort((a, b) => a - b).map((i) => rows[i]!);
 }
 
 /** Appends the batch to the stage through DuckDB's appender, one typed call per value. */

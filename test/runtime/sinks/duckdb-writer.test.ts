@@ -10,7 +10,7 @@ import { mkdtempSync } from "node:fs";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { describe, expect, it } from "vitest";
 import { readSinkConfig, tableColumns, type SinkSpec } from "../../../runtime/sinks/config.js";
-import { DuckdbWriter, duckdbTableDdl } from "../../../runtime/sinks/duckdb/writer.js";
+import { DuckdbWriter, latestPerEventId, duckdbTableDdl } from "../../../runtime/sinks/duckdb/writer.js";
 import { duckdbCast, timestampMicros } from "../../../runtime/sinks/duckdb/stage-columns.js";
 import { compileRowMapper, formatTimestampNs, type CellFormat, type MappedRow } from "../../../runtime/sinks/row-mapping.js";
 import { isWarehouseError } from "../../../runtime/warehouse/errors.js";
@@ -112,6 +112,18 @@ describe("DuckDB writer: typed staging", () => {
     await w.close();
     const stored = await tableText(path.join(work, "append.duckdb"), sink.table, '"EVT_EVENT_ID"');
     expect(stored.map((r) => r[0])).toEqual([ids[0], ids[1], ids[2], ids[3], ids[4]]);
+    // of the two rows of ids[4] in one batch (offsets 6 and 7), the latest is the one kept
+    const offsets = await tableText(path.join(work, "append.duckdb"), `(SELECT "EVT_EVENT_ID", "EVT_OFFSET" FROM ${sink.table})`, '"EVT_EVENT_ID"');
+    expect(offsets.find((r) => r[0] === ids[4])?.[1]).toBe("7");
+  });
+
+  it("latestPerEventId keeps one row per event id, from the highest partition then offset, in arrival order", () => {
+    const sink = sinkOf("CLICKSTREAM.SEARCH_PERFORMED");
+    const row = (id: string, partition: number, offset: number): MappedRow => ({ ...rowsOf(sink, [searchPerformed(0)], [id])[0]!, partition, offset: String(offset) });
+    const unique = [row("a", 0, 1), row("b", 0, 2)];
+    expect(latestPerEventId(unique)).toBe(unique); // nothing to drop: the batch itself
+    const batch = [row("a", 1, 5), row("b", 0, 2), row("a", 0, 9), row("c", 0, 3), row("b", 0, 10), row("a", 1, 4)];
+    expect(latestPerEventId(batch).map((r) => [r.eventId, r.partition, r.offset])).toEqual([["a", 1, "5"], ["c", 0, "3"], ["b", 0, "10"]]);
   });
 
   it("UPSERT keeps the latest offset per key", async () => {
